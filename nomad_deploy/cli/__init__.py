@@ -1,0 +1,1 @@
+"""The ``nomad-deploy`` command line: click commands that bind options to library calls."""

@@ -1,0 +1,115 @@
+"""Entry point of the ``nomad-deploy`` command.
+
+Commands are registered by name with their module path and loaded only when invoked, so
+``nomad-deploy --help`` imports click and nothing heavy (the cold start is budgeted at
+120 ms; see benchmarks/cold_start.py). This is also the only place that maps exceptions to
+exit codes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from nomad_deploy import __version__
+from nomad_deploy.cli import state
+from nomad_deploy.cli.exit_codes import EXIT_CODES_HELP, ExitCode
+
+# name -> (module, attribute, one-line help). Order is the order shown in --help.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "render": ("nomad_deploy.cli.render_cmd", "render", "Render job templates to HCL (offline)."),
+    "validate": (
+        "nomad_deploy.cli.validate_cmd",
+        "validate",
+        "Check rendered HCL: syntax, structure and lint rules.",
+    ),
+    "vars": (
+        "nomad_deploy.cli.vars_cmd",
+        "vars_",
+        "Show a job's merged variables and their sources.",
+    ),
+}
+
+EPILOG = f"""\b
+Examples:
+  nomad-deploy render hello_nomad --env dev
+  nomad-deploy validate hello_nomad nginx --offline
+  nomad-deploy vars hello_nomad --env vagrant
+
+A JOB is a job name from nomad-deploy.toml or a path to a template file.
+
+\b
+{EXIT_CODES_HELP}"""
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, attribute, _ = entry
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Uses the registry's help lines, so listing commands imports none of them.
+        rows = [(name, help_line) for name, (_, _, help_line) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, "--version", prog_name="nomad-deploy")
+@click.option(
+    "--debug",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda _ctx, _param, value: state.set_debug(value),
+    help="Show tracebacks for errors.",
+)
+def cli() -> None:
+    """Render Nomad jobs from Jinja2 templates, plan them, run them and watch them to the end."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the process exit code (also used by tests)."""
+    args = sys.argv[1:] if argv is None else argv
+    if "--debug" in args:
+        state.set_debug(True)
+    try:
+        result: Any = cli.main(args=args, prog_name="nomad-deploy", standalone_mode=False)
+    except click.exceptions.Exit as stop:
+        return stop.exit_code
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except click.ClickException as usage:
+        usage.show()
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return ExitCode.INTERRUPTED
+    except Exception as error:  # the one place a failure becomes an exit code
+        from nomad_deploy.cli.failure import report_failure
+
+        return report_failure(error, debug=state.debug())
+    return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def entry() -> None:
+    """Console-script entry point: exit with :func:`main`'s code."""
+    sys.exit(main())

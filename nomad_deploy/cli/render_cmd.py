@@ -1,0 +1,69 @@
+"""``nomad-deploy render``: Jinja2 templates to HCL, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from nomad_deploy.cli import state
+from nomad_deploy.cli.options import project_options
+from nomad_deploy.prepare import VariableInputs, prepare_jobs
+from nomad_deploy.project import load_project
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  nomad-deploy render hello_nomad --env dev
+  nomad-deploy render hello_nomad nginx --env vagrant --out rendered/
+  nomad-deploy render jobs/hello_nomad.nomad.j2 --var count=3"""
+)
+@click.argument("jobs", nargs=-1, required=True)
+@project_options
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write <job>.nomad.hcl files into this directory instead of printing.",
+)
+@click.option(
+    "--reveal-secrets",
+    is_flag=True,
+    help="Print values read from Vault instead of masking them.",
+)
+def render(
+    jobs: tuple[str, ...],
+    config: Path | None,
+    env_name: str | None,
+    assignments: tuple[str, ...],
+    var_files: tuple[Path, ...],
+    out_dir: Path | None,
+    reveal_secrets: bool,
+) -> int:
+    """Render JOBS to HCL and print them (or write them with --out).
+
+    Nothing is contacted unless a template uses vault()/consul lookups.
+    """
+    project = load_project(config)
+    prepared = prepare_jobs(project, env_name, jobs, VariableInputs(var_files, assignments))
+    redactor = state.redactor()
+    for job in prepared:
+        for secret in job.rendered.secrets:
+            redactor.register(secret)
+    show = (lambda text: text) if reveal_secrets else redactor.redact
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for job in prepared:
+            target = out_dir / f"{job.spec.name}.nomad.hcl"
+            # Files on disk keep real values only when asked: a rendered file is output too.
+            target.write_text(show(job.rendered.text), encoding="utf-8")
+            click.echo(f"wrote {target}", err=True)
+        return 0
+    for index, job in enumerate(prepared):
+        if len(prepared) > 1:
+            if index:
+                click.echo("")
+            click.echo(f"# --- {job.spec.name} ({job.rendered.template})")
+        click.echo(show(job.rendered.text), nl=False)
+    return 0

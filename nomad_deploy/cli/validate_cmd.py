@@ -1,0 +1,90 @@
+"""``nomad-deploy validate``: syntax (file:line:col), structure and lint of rendered jobs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from nomad_deploy.cli import state
+from nomad_deploy.cli.exit_codes import ExitCode
+from nomad_deploy.cli.options import project_options
+from nomad_deploy.errors import UsageError
+from nomad_deploy.prepare import VariableInputs, prepare_jobs
+from nomad_deploy.project import load_project
+from nomad_deploy.ui.findings import finding_line, summary_line
+from nomad_deploy.validate import ValidationReport, validate_offline
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  nomad-deploy validate hello_nomad nginx --offline
+  nomad-deploy validate hello_nomad --env vagrant --offline --strict
+  nomad-deploy validate hello_nomad --offline --output json
+
+\b
+Exit codes: 0 valid; 1 syntax/structure errors, lint errors (or warnings with --strict);
+64 usage error."""
+)
+@click.argument("jobs", nargs=-1, required=True)
+@project_options
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Check locally only (HCL syntax, structure, lint); contact no Nomad.",
+)
+@click.option("--strict", is_flag=True, help="Treat lint warnings as errors.")
+@click.option(
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def validate(
+    jobs: tuple[str, ...],
+    config: Path | None,
+    env_name: str | None,
+    assignments: tuple[str, ...],
+    var_files: tuple[Path, ...],
+    offline: bool,
+    strict: bool,
+    output: str,
+) -> int:
+    """Render JOBS and check them: HCL syntax mapped back to template lines, job structure
+    and lint rules. Every job is checked and every finding reported before exiting."""
+    project = load_project(config)
+    prepared = prepare_jobs(project, env_name, jobs, VariableInputs(var_files, assignments))
+    reports: list[ValidationReport] = [validate_offline(job.rendered) for job in prepared]
+    if not offline:
+        raise UsageError(
+            "validation against a Nomad server is not available yet",
+            suggestion="use --offline (syntax, structure and lint checks)",
+        )
+    redact = state.redactor().redact
+    if output == "json":
+        click.echo(redact(json.dumps([_report_json(r, strict) for r in reports], indent=2)))
+    else:
+        for report in reports:
+            for finding in report.findings:
+                click.echo(redact(finding_line(finding)))
+            click.echo(redact(summary_line(report, strict)))
+    return ExitCode.ERROR if any(r.failed(strict) for r in reports) else ExitCode.OK
+
+
+def _report_json(report: ValidationReport, strict: bool) -> dict[str, object]:
+    return {
+        "job": report.job,
+        "valid": not report.failed(strict),
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "location": f.location,
+            }
+            for f in report.findings
+        ],
+    }

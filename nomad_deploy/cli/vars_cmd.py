@@ -1,0 +1,64 @@
+"""``nomad-deploy vars``: the merged variables of a job and where each value came from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from nomad_deploy.cli import state
+from nomad_deploy.cli.options import project_options
+from nomad_deploy.prepare import VariableInputs, job_variables
+from nomad_deploy.project import load_project
+
+
+@click.command(
+    "vars",
+    epilog="""\b
+Examples:
+  nomad-deploy vars hello_nomad --env dev
+  NOMAD_DEPLOY_VAR_count=3 nomad-deploy vars hello_nomad --var image.tag=1.2.0
+  nomad-deploy vars hello_nomad --output json
+
+\b
+Precedence, lowest first: project [vars], the environment's var files, the environment's
+[env.NAME.vars], the job's var files, --var-file (in order), NOMAD_DEPLOY_VAR_<key>
+(use __ to nest: NOMAD_DEPLOY_VAR_app__count), --var. Maps merge deeply; lists are replaced.""",
+)
+@click.argument("job")
+@project_options
+@click.option(
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def vars_(
+    job: str,
+    config: Path | None,
+    env_name: str | None,
+    assignments: tuple[str, ...],
+    var_files: tuple[Path, ...],
+    output: str,
+) -> int:
+    """Print JOB's merged variables for an environment, each with its source."""
+    project = load_project(config)
+    environment = project.environment(env_name)
+    spec = project.resolve_job(job)
+    variables = job_variables(project, environment, spec, VariableInputs(var_files, assignments))
+    rows = variables.flat()
+    redact = state.redactor().redact
+    if output == "json":
+        document = [
+            {"key": key, "value": value, "source": {"kind": source.kind, "label": source.label}}
+            for key, value, source in rows
+        ]
+        click.echo(redact(json.dumps(document, indent=2, default=str)))
+        return 0
+    shown = [(key, json.dumps(value, default=str), source.label) for key, value, source in rows]
+    width = max((len(k) + len(v) + 3 for k, v, _ in shown), default=0)
+    for key, value, label in shown:
+        click.echo(redact(f"{f'{key} = {value}':<{width}}  # {label}"))
+    return 0
