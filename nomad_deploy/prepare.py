@@ -1,0 +1,83 @@
+"""From command-line job references to rendered jobs: project + variables + render.
+
+This is the first stage every verb shares (render, validate, plan, run). It is pure apart
+from reading the project's files: no network unless resolvers that reach Vault/Consul are
+passed in.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from nomad_deploy.project import Environment, JobSpec, Project
+from nomad_deploy.render import RenderedJob, Resolvers, render_job
+from nomad_deploy.variables import VariableSet, collect_variables
+
+
+@dataclass(frozen=True)
+class VariableInputs:
+    """Variables given on the command line: ``--var-file`` paths and ``--var k=v`` texts."""
+
+    var_files: tuple[Path, ...] = ()
+    assignments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PreparedJob:
+    """One job resolved, its variables merged and its template rendered."""
+
+    spec: JobSpec
+    environment: Environment
+    variables: VariableSet
+    rendered: RenderedJob
+
+
+def job_variables(
+    project: Project,
+    environment: Environment,
+    spec: JobSpec,
+    inputs: VariableInputs,
+    environ: Mapping[str, str] | None = None,
+) -> VariableSet:
+    """Merge every variable layer for ``spec`` in ``environment`` (see variables.py)."""
+    return collect_variables(
+        project,
+        environment,
+        spec,
+        var_files=inputs.var_files,
+        assignments=inputs.assignments,
+        environ=os.environ if environ is None else environ,
+    )
+
+
+def prepare_jobs(
+    project: Project,
+    env_name: str | None,
+    refs: Sequence[str],
+    inputs: VariableInputs = VariableInputs(),
+    *,
+    resolvers: Resolvers | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> list[PreparedJob]:
+    """Resolve ``refs`` (job names or template paths) and render each for ``env_name``.
+
+    Raises UsageError for unknown jobs or environments, VariablesError for bad variable
+    input and RenderError for template failures; nothing is rendered partially.
+    """
+    environment = project.environment(env_name)
+    prepared = []
+    for ref in refs:
+        spec = project.resolve_job(ref)
+        variables = job_variables(project, environment, spec, inputs, environ)
+        rendered = render_job(
+            spec,
+            variables,
+            search_path=project.template_dirs,
+            delimiters=spec.delimiters or project.delimiters,
+            resolvers=resolvers,
+        )
+        prepared.append(PreparedJob(spec, environment, variables, rendered))
+    return prepared

@@ -1,0 +1,285 @@
+"""The project file ``nomad-deploy.toml``: environments, jobs and their order.
+
+Found by walking up from the working directory, or given with ``--config``. Without a
+file the project is implicit (rooted at the working directory, no environments, jobs
+given as template paths).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nomad_deploy.errors import ConfigError, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PROJECT_FILE = "nomad-deploy.toml"
+DELIMITER_STYLES = ("jinja", "brackets")
+
+# environment variable -> Environment attribute it overrides (HashiCorp tools' own names)
+ADDRESS_OVERRIDES = {
+    "nomad_addr": "NOMAD_ADDR",
+    "consul_addr": "CONSUL_HTTP_ADDR",
+    "vault_addr": "VAULT_ADDR",
+    "namespace": "NOMAD_NAMESPACE",
+    "region": "NOMAD_REGION",
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An effective connection setting and where it came from."""
+
+    value: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One ``[env.NAME]`` table: addresses, namespace, region, var files, inline vars."""
+
+    name: str
+    nomad_addr: str | None = None
+    consul_addr: str | None = None
+    vault_addr: str | None = None
+    namespace: str | None = None
+    region: str | None = None
+    var_files: tuple[Path, ...] = ()
+    variables: Mapping[str, Any] = field(default_factory=dict)
+
+    def settings(self, environ: Mapping[str, str] | None = None) -> dict[str, Setting]:
+        """Effective addresses/namespace/region: environment variables win over the file."""
+        environ = os.environ if environ is None else environ
+        result = {}
+        for attribute, variable in ADDRESS_OVERRIDES.items():
+            if environ.get(variable):
+                result[attribute] = Setting(environ[variable], f"${variable}")
+            else:
+                value = getattr(self, attribute)
+                source = f"[env.{self.name}]" if value is not None else "unset"
+                result[attribute] = Setting(value, source)
+        return result
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One ``[[job]]`` entry (or an ad-hoc template path given on the command line)."""
+
+    name: str
+    template: Path
+    after: tuple[str, ...] = ()
+    var_files: tuple[Path, ...] = ()
+    delimiters: str | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded project file (``path`` None: implicit project at ``root``)."""
+
+    root: Path
+    path: Path | None
+    environments: Mapping[str, Environment]
+    jobs: Mapping[str, JobSpec]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    delimiters: str = "jinja"
+    default_env: str | None = None
+    template_dirs: tuple[Path, ...] = ()
+
+    def environment(self, name: str | None) -> Environment:
+        """The named environment; ``None`` means ``default_env`` (or an empty one)."""
+        chosen = name or self.default_env
+        if chosen is None:
+            return Environment(name="default")
+        if chosen not in self.environments:
+            known = ", ".join(sorted(self.environments)) or "(none defined)"
+            raise UsageError(
+                f"unknown environment {chosen!r}",
+                [("Known environments", known), ("Project", self.display(self.path))],
+            )
+        return self.environments[chosen]
+
+    def resolve_job(self, ref: str) -> JobSpec:
+        """A job by name from the file, or an ad-hoc job for a template file path."""
+        if ref in self.jobs:
+            return self.jobs[ref]
+        candidate = Path(ref)
+        if candidate.is_file():
+            name = candidate.name.split(".")[0]
+            return JobSpec(name=name, template=candidate.resolve())
+        known = ", ".join(sorted(self.jobs)) or "(none defined)"
+        raise UsageError(
+            f"unknown job {ref!r}: not a job in the project file nor a template file",
+            [("Known jobs", known), ("Project", self.display(self.path))],
+        )
+
+    def ordered(self, jobs: Sequence[JobSpec]) -> list[list[JobSpec]]:
+        """Group ``jobs`` into waves: each wave depends only on earlier waves (``after``).
+
+        Only ``after`` entries naming jobs in ``jobs`` count. A cycle raises ConfigError.
+        """
+        pending = {job.name: job for job in jobs}
+        done: set[str] = set()
+        waves: list[list[JobSpec]] = []
+        while pending:
+            ready = [
+                job
+                for job in pending.values()
+                if all(dep in done or (dep not in pending and dep not in done) for dep in job.after)
+                and all(dep not in pending for dep in job.after)
+            ]
+            if not ready:
+                cycle = " -> ".join(sorted(pending))
+                raise ConfigError(
+                    f"jobs depend on each other in a cycle: {cycle}",
+                    [("Project", self.display(self.path))],
+                )
+            waves.append(ready)
+            for job in ready:
+                done.add(job.name)
+                del pending[job.name]
+        return waves
+
+    def display(self, path: Path | None) -> str:
+        """A path shown relative to the working directory when below it."""
+        if path is None:
+            return "(no project file)"
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(path)
+
+
+def find_project_file(start: Path) -> Path | None:
+    """The nearest ``nomad-deploy.toml`` in ``start`` or its parents."""
+    for directory in (start, *start.parents):
+        candidate = directory / PROJECT_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_project(config: Path | None = None, cwd: Path | None = None) -> Project:
+    """Load ``config`` or the project file found walking up from ``cwd``.
+
+    Raises ConfigError (with file:line:col for TOML syntax errors) for an unreadable or
+    invalid file.
+    """
+    start = (cwd or Path.cwd()).resolve()
+    path = config.resolve() if config else find_project_file(start)
+    if path is None:
+        return Project(
+            root=start,
+            path=None,
+            environments={},
+            jobs={},
+            template_dirs=(start, start / "jobs"),
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read project file: {error.strerror}", [("File", str(path))]
+        ) from error
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            f"invalid TOML: {_toml_message(error)}", [("File", _toml_where(path, error))]
+        ) from error
+    return _build(path, data)
+
+
+def _toml_message(error: tomllib.TOMLDecodeError) -> str:
+    text = str(error)
+    return text.split(" (at line")[0]
+
+
+def _toml_where(path: Path, error: tomllib.TOMLDecodeError) -> str:
+    line = getattr(error, "lineno", None)
+    column = getattr(error, "colno", None)
+    if line is None:  # Python < 3.14 keeps them only in the message
+        import re
+
+        found = re.search(r"at line (\d+), column (\d+)", str(error))
+        if found:
+            line, column = int(found.group(1)), int(found.group(2))
+    return f"{path}:{line}:{column}" if line else str(path)
+
+
+def _build(path: Path, data: dict[str, Any]) -> Project:
+    root = path.parent
+    where = [("File", str(path))]
+
+    def expect(value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+        if not isinstance(value, kind):
+            raise ConfigError(f"{what} has the wrong type ({type(value).__name__})", where)
+        return value
+
+    def paths(values: Any, what: str) -> tuple[Path, ...]:
+        items = expect(values, list, what)
+        return tuple((root / expect(v, str, what)).resolve() for v in items)
+
+    delimiters = expect(data.get("delimiters", "jinja"), str, "delimiters")
+    if delimiters not in DELIMITER_STYLES:
+        raise ConfigError(
+            f"delimiters must be one of {DELIMITER_STYLES}, not {delimiters!r}", where
+        )
+    environments = {}
+    for name, table in expect(data.get("env", {}), dict, "[env]").items():
+        table = expect(table, dict, f"[env.{name}]")
+        environments[name] = Environment(
+            name=name,
+            nomad_addr=table.get("nomad_addr"),
+            consul_addr=table.get("consul_addr"),
+            vault_addr=table.get("vault_addr"),
+            namespace=table.get("namespace"),
+            region=table.get("region"),
+            var_files=paths(table.get("var_files", []), f"[env.{name}] var_files"),
+            variables=expect(table.get("vars", {}), dict, f"[env.{name}.vars]"),
+        )
+    jobs = {}
+    for entry in expect(data.get("job", []), list, "[[job]]"):
+        entry = expect(entry, dict, "[[job]]")
+        name = entry.get("name")
+        template = entry.get("template")
+        if not isinstance(name, str) or not isinstance(template, str):
+            raise ConfigError("every [[job]] needs a name and a template (strings)", where)
+        if name in jobs:
+            raise ConfigError(f"job {name!r} is defined twice", where)
+        job_delimiters = entry.get("delimiters")
+        if job_delimiters is not None and job_delimiters not in DELIMITER_STYLES:
+            raise ConfigError(f"job {name!r}: delimiters must be one of {DELIMITER_STYLES}", where)
+        jobs[name] = JobSpec(
+            name=name,
+            template=(root / template).resolve(),
+            after=tuple(expect(entry.get("after", []), list, f"job {name!r} after")),
+            var_files=paths(entry.get("var_files", []), f"job {name!r} var_files"),
+            delimiters=job_delimiters,
+        )
+    for job in jobs.values():
+        unknown = [dep for dep in job.after if dep not in jobs]
+        if unknown:
+            raise ConfigError(
+                f"job {job.name!r} runs after unknown job(s): {', '.join(unknown)}", where
+            )
+    default_env = data.get("default_env")
+    if default_env is not None and default_env not in environments:
+        raise ConfigError(f"default_env {default_env!r} is not an [env.*] table", where)
+    return Project(
+        root=root,
+        path=path,
+        environments=environments,
+        jobs=jobs,
+        defaults=expect(data.get("vars", {}), dict, "[vars]"),
+        delimiters=delimiters,
+        default_env=default_env,
+        template_dirs=(root, root / "jobs"),
+    )

@@ -1,0 +1,56 @@
+"""What rendering produces, and the lookups it may be given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """The template file and 1-based line that produced one line of rendered output."""
+
+    template: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.template}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RenderedJob:
+    """A rendered job file with the way back from each output line to its template line."""
+
+    name: str
+    template: Path
+    text: str
+    source_map: tuple[SourceLine, ...]
+    secrets: frozenset[str] = field(default=frozenset())
+
+    def origin(self, line: int) -> SourceLine:
+        """Where rendered ``line`` (1-based) came from; out-of-range lines clamp to the ends."""
+        if not self.source_map:
+            return SourceLine(self.template, 1)
+        index = min(max(line, 1), len(self.source_map)) - 1
+        return self.source_map[index]
+
+
+class Resolvers(Protocol):
+    """Render-time lookups (Vault, Consul) injected into the otherwise pure renderer.
+
+    Every value returned by ``vault`` must also be reported through ``secrets()`` so
+    it can be masked in every output.
+    """
+
+    def vault(self, path: str, key: str) -> Any:
+        """The value of ``key`` in the Vault secret at ``path``."""
+
+    def consul_key(self, path: str, default: Any = ...) -> Any:
+        """The Consul KV value at ``path`` (``default`` when missing, if given)."""
+
+    def consul_service(self, name: str) -> list[dict[str, Any]]:
+        """Healthy instances of Consul service ``name``: address, port, tags."""
+
+    def secrets(self) -> frozenset[str]:
+        """Every secret value handed out so far."""

@@ -1,0 +1,109 @@
+"""Render one template: load, render with markers, map errors to template lines."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from nomad_deploy.errors import NomadDeployError, RenderError
+from nomad_deploy.render.environment import build_environment
+from nomad_deploy.render.guard import display
+from nomad_deploy.render.model import RenderedJob, Resolvers, SourceLine
+from nomad_deploy.render.source_map import LineMarkers, strip_markers
+
+if TYPE_CHECKING:
+    from nomad_deploy.project import JobSpec
+    from nomad_deploy.variables import VariableSet
+
+
+def render_job(
+    spec: JobSpec,
+    variables: VariableSet,
+    *,
+    search_path: Sequence[Path],
+    delimiters: str = "jinja",
+    resolvers: Resolvers | None = None,
+    root: Path | None = None,
+) -> RenderedJob:
+    """Render ``spec``'s template with ``variables``; raise RenderError on any failure.
+
+    Includes and ``file_raw`` resolve against the template's own directory first, then
+    ``search_path``. ``root`` (default: the common parent of those) bounds ``file_raw``.
+    """
+    return render_text(
+        spec.template,
+        variables.values,
+        name=spec.name,
+        search_path=search_path,
+        delimiters=delimiters,
+        resolvers=resolvers,
+        root=root,
+    )
+
+
+def render_text(
+    template: Path,
+    values: Mapping[str, Any],
+    *,
+    name: str | None = None,
+    search_path: Sequence[Path] = (),
+    delimiters: str = "jinja",
+    resolvers: Resolvers | None = None,
+    root: Path | None = None,
+) -> RenderedJob:
+    """Render the template file at ``template`` with ``values`` (see :func:`render_job`)."""
+    template = template.resolve()
+    job_name = name or template.name.split(".")[0]
+    path = [template.parent, *(p.resolve() for p in search_path)]
+    bound = root.resolve() if root else Path(_common_parent(path))
+    environment = build_environment(path, root=bound, delimiters=delimiters, resolvers=resolvers)
+    markers = environment.extensions[LineMarkers.identifier]
+    assert isinstance(markers, LineMarkers)
+    try:
+        compiled = environment.get_template(template.name)
+        marked = compiled.render(**values)
+    except NomadDeployError as error:
+        raise error.with_context("Job", job_name) from error
+    except jinja2.TemplateSyntaxError as error:
+        location = f"{display(error.filename or template)}:{error.lineno}"
+        raise RenderError(
+            f"template syntax error: {error.message}", [("Template", location), ("Job", job_name)]
+        ) from error
+    except jinja2.TemplateNotFound as error:
+        raise RenderError(
+            f"template not found: {error.name}",
+            [("Template", _location(error, template)), ("Job", job_name)],
+            suggestion="paths are relative to the template's directory or the project's jobs/",
+        ) from error
+    except jinja2.UndefinedError as error:
+        raise RenderError(
+            f"undefined: {error.message}",
+            [("Template", _location(error, template)), ("Job", job_name)],
+            suggestion="define it in a var file, or pass --var NAME=...",
+        ) from error
+    except (ValueError, TypeError, jinja2.TemplateError) as error:
+        raise RenderError(
+            f"render failed: {error}", [("Template", _location(error, template)), ("Job", job_name)]
+        ) from error
+    text, source_map = strip_markers(marked, markers.origins, SourceLine(template, 1))
+    secrets = resolvers.secrets() if resolvers is not None else frozenset()
+    return RenderedJob(job_name, template, text, source_map, secrets)
+
+
+def _location(error: BaseException, template: Path) -> str:
+    """``file:line`` of the innermost template frame in the error's traceback."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        name = frame.filename or ""
+        if name and not name.endswith(".py") and not name.startswith("<"):
+            return f"{display(name)}:{frame.lineno}"
+    return display(template)
+
+
+def _common_parent(paths: Sequence[Path]) -> str:
+    import os.path
+
+    return os.path.commonpath([str(p) for p in paths])

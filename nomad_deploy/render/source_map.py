@@ -1,0 +1,80 @@
+"""Map every rendered line back to the template line that produced it.
+
+A Jinja extension rewrites each piece of literal template text (``data`` tokens, which
+include ``{% raw %}`` blocks) so that every newline is preceded by an invisible marker
+naming its template and line. After rendering, :func:`strip_markers` removes the markers
+and returns the clean text plus one origin per output line. Lines produced wholly by an
+expression (a multi-line value) take the origin of the next marker: the expression's line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from jinja2.ext import Extension
+from jinja2.lexer import Token, TokenStream
+
+from nomad_deploy.render.model import SourceLine
+
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use code points: never in real templates
+_MARKER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+
+
+class LineMarkers(Extension):
+    """Inserts origin markers before each newline of literal template text."""
+
+    def __init__(self, environment: object) -> None:
+        super().__init__(environment)  # type: ignore[arg-type]
+        self.origins: list[SourceLine] = []
+        self._index: dict[SourceLine, int] = {}
+
+    def _marker(self, template: str, line: int) -> str:
+        origin = SourceLine(Path(template), line)
+        index = self._index.get(origin)
+        if index is None:
+            index = self._index[origin] = len(self.origins)
+            self.origins.append(origin)
+        return f"{_OPEN}{index}{_CLOSE}"
+
+    def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
+        template = stream.filename or stream.name or "<template>"
+        for token in stream:
+            if token.type != "data" or "\n" not in token.value:
+                yield token
+                continue
+            parts = token.value.split("\n")
+            marked = [
+                part + self._marker(template, token.lineno + offset)
+                for offset, part in enumerate(parts[:-1])
+            ]
+            yield Token(token.lineno, "data", "\n".join([*marked, parts[-1]]))
+
+
+def strip_markers(
+    marked: str, origins: list[SourceLine], fallback: SourceLine
+) -> tuple[str, tuple[SourceLine, ...]]:
+    """Remove markers from ``marked``; return the text and one origin per output line."""
+    lines = marked.split("\n")
+    if lines and lines[-1] == "" and len(lines) > 1:
+        lines.pop()  # the text ends with a newline: no line after it
+    clean: list[str] = []
+    result: list[SourceLine | None] = []
+    pending: list[int] = []
+    last = fallback
+    for line in lines:
+        found = _MARKER.findall(line)
+        clean.append(_MARKER.sub("", line))
+        if found:
+            origin = origins[int(found[-1])]
+            for index in pending:
+                result[index] = origin
+            pending.clear()
+            result.append(origin)
+            last = origin
+        else:
+            pending.append(len(result))
+            result.append(None)
+    text = _MARKER.sub("", marked)
+    return text, tuple(entry or last for entry in result)
