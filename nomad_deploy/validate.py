@@ -1,0 +1,42 @@
+"""Offline validation of a rendered job: HCL syntax, structure, lint.
+
+``validate_offline`` is what ``nomad-deploy validate --offline`` runs per job, and the first
+check ``plan``/``run`` make before contacting Nomad.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from nomad_deploy.hcl import JobOutline, outline, parse_hcl
+from nomad_deploy.lint import Finding, lint
+
+if TYPE_CHECKING:
+    from nomad_deploy.render import RenderedJob
+
+__all__ = ["Finding", "ValidationReport", "validate_offline"]
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of validating one job: its outline and every lint finding."""
+
+    job: str
+    findings: tuple[Finding, ...]
+    outline: JobOutline
+
+    def failed(self, strict: bool) -> bool:
+        """True when a finding is an error, or (with ``strict``) a warning."""
+        failing = {"error", "warning"} if strict else {"error"}
+        return any(finding.severity in failing for finding in self.findings)
+
+
+def validate_offline(job: RenderedJob) -> ValidationReport:
+    """Parse, outline and lint ``job`` without contacting anything.
+
+    Raises HclSyntaxError (syntax, with the template position) or ValidationError
+    (structure); lint problems are returned as findings, never raised.
+    """
+    structure = outline(parse_hcl(job), job)
+    return ValidationReport(job.name, tuple(lint(structure, job)), structure)
