@@ -1,0 +1,295 @@
+"""Start and stop real Consul, Vault and Nomad dev agents for the live tests.
+
+The binaries are built from the official Go modules by scripts/build-harness into
+.harness/bin/. Configuration comes from the HCL files in tests/harness/config/ with their
+``${NAME}`` placeholders filled in here. Every agent listens on free loopback ports and
+keeps its data and log in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN_DIR = ROOT / ".harness" / "bin"
+CONFIG_DIR = ROOT / "tests" / "harness" / "config"
+LOOPBACK = "127.0.0.1"
+VAULT_ROOT_TOKEN = "nomad-deploy-root"
+VAULT_JWT_PATH = "jwt-nomad"
+VAULT_NOMAD_ROLE = "nomad-workloads"
+
+
+class HarnessError(RuntimeError):
+    """An agent could not be started or configured."""
+
+
+def binary(name: str) -> Path:
+    """Path of a harness binary (it may not exist: callers decide to skip or fail)."""
+    return BIN_DIR / name
+
+
+def free_port() -> int:
+    """A TCP port on the loopback address that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def render_config(name: str, values: dict[str, str | int], target: Path) -> Path:
+    """Fill ``${NAME}`` placeholders of tests/harness/config/<name> into ``target``."""
+    text = (CONFIG_DIR / name).read_text()
+
+    def replace(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise HarnessError(f"{name}: no value for ${{{key}}}")
+        return str(values[key])
+
+    target.write_text(re.sub(r"\$\{([A-Z_]+)\}", replace, text))
+    return target
+
+
+def agent_environment() -> dict[str, str]:
+    """A minimal environment: no client settings (VAULT_*, NOMAD_*, AWS_*) leak in."""
+    keep = ("PATH", "HOME", "TMPDIR", "LANG", "USER")
+    return {k: v for k, v in os.environ.items() if k in keep}
+
+
+@dataclass
+class Agent:
+    """A running agent process with its address and log."""
+
+    name: str
+    address: str
+    data_dir: Path
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The last ``lines`` lines of the agent's log."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, grace: float = 15.0) -> None:
+        """SIGTERM the agent's process group, then SIGKILL after ``grace`` seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+
+@dataclass
+class ConsulAgent(Agent):
+    """Consul dev agent."""
+
+    def env(self) -> dict[str, str]:
+        """Variables a Consul client uses to reach this agent."""
+        return {"CONSUL_HTTP_ADDR": self.address}
+
+
+@dataclass
+class VaultAgent(Agent):
+    """Vault dev server: unsealed, KV v2 at ``secret/``, known root token."""
+
+    token: str = VAULT_ROOT_TOKEN
+
+    def env(self) -> dict[str, str]:
+        """Variables a Vault client uses to reach this server as root."""
+        return {"VAULT_ADDR": self.address, "VAULT_TOKEN": self.token}
+
+    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        """An authenticated request to ``/v1/<path>``; raises for HTTP errors."""
+        response = requests.request(
+            method,
+            f"{self.address}/v1/{path}",
+            headers={"X-Vault-Token": self.token},
+            timeout=30,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        if response.status_code >= 400:
+            raise HarnessError(f"vault {method} {path}: {response.status_code} {response.text}")
+        return response
+
+
+@dataclass
+class NomadAgent(Agent):
+    """Nomad dev agent (server and client) wired to the Consul and Vault agents."""
+
+    def env(self) -> dict[str, str]:
+        """Variables a Nomad client uses to reach this agent."""
+        return {"NOMAD_ADDR": self.address}
+
+
+def _start(agent: Agent, argv: list[str], ready: Callable[[], bool], timeout: float) -> None:
+    log = agent.log_path.open("ab")
+    agent.process = subprocess.Popen(
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=agent_environment(),
+        cwd=agent.data_dir,
+        start_new_session=True,  # own process group: stop() takes its children too
+    )
+    log.close()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if agent.process.poll() is not None:
+            raise HarnessError(
+                f"{agent.name} exited with {agent.process.returncode}:\n{agent.log_tail()}"
+            )
+        try:
+            if ready():
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    agent.stop()
+    raise HarnessError(f"{agent.name} not ready after {timeout:.0f}s:\n{agent.log_tail()}")
+
+
+def start_consul(workdir: Path) -> ConsulAgent:
+    """Start a Consul dev agent on free loopback ports; return once it has a leader."""
+    data_dir = workdir / "consul"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    config = render_config(
+        "consul.hcl",
+        {
+            "NODE_NAME": "nomad-deploy-test",
+            "BIND_ADDR": LOOPBACK,
+            "DATA_DIR": str(data_dir / "data"),
+            "HTTP_PORT": port,
+            "SERVER_PORT": free_port(),
+            "SERF_LAN_PORT": free_port(),
+            "SERF_WAN_PORT": free_port(),
+        },
+        data_dir / "consul.hcl",
+    )
+    agent = ConsulAgent("consul", f"http://{LOOPBACK}:{port}", data_dir, data_dir / "agent.log")
+
+    def ready() -> bool:
+        leader = requests.get(f"{agent.address}/v1/status/leader", timeout=2)
+        return leader.ok and leader.json() not in ("", None)
+
+    _start(agent, [str(binary("consul")), "agent", "-dev", f"-config-file={config}"], ready, 60)
+    return agent
+
+
+def start_vault(workdir: Path) -> VaultAgent:
+    """Start a Vault dev server on a free loopback port; return once it is unsealed."""
+    data_dir = workdir / "vault"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    config = render_config(
+        "vault.hcl", {"BIND_ADDR": LOOPBACK, "HTTP_PORT": port}, data_dir / "vault.hcl"
+    )
+    agent = VaultAgent("vault", f"http://{LOOPBACK}:{port}", data_dir, data_dir / "agent.log")
+
+    def ready() -> bool:
+        health = requests.get(f"{agent.address}/v1/sys/health", timeout=2)
+        return health.status_code == 200
+
+    argv = [
+        str(binary("vault")),
+        "server",
+        "-dev",
+        f"-dev-root-token-id={agent.token}",
+        f"-dev-listen-address={LOOPBACK}:{port}",
+        f"-config={config}",
+    ]
+    _start(agent, argv, ready, 60)
+    return agent
+
+
+def start_nomad(workdir: Path, consul: ConsulAgent, vault: VaultAgent) -> NomadAgent:
+    """Start a Nomad dev agent wired to ``consul`` and ``vault``; return once its node is
+    ready with raw_exec healthy, and Vault's JWT auth method trusts its identities."""
+    data_dir = workdir / "nomad"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    config = render_config(
+        "nomad.hcl",
+        {
+            "NODE_NAME": "nomad-deploy-test",
+            "BIND_ADDR": LOOPBACK,
+            "DATA_DIR": str(data_dir / "data"),
+            "HTTP_PORT": port,
+            "RPC_PORT": free_port(),
+            "SERF_PORT": free_port(),
+            "CONSUL_ADDR": consul.address.removeprefix("http://"),
+            "VAULT_URL": vault.address,
+            "VAULT_JWT_PATH": VAULT_JWT_PATH,
+        },
+        data_dir / "nomad.hcl",
+    )
+    agent = NomadAgent("nomad", f"http://{LOOPBACK}:{port}", data_dir, data_dir / "agent.log")
+
+    def ready() -> bool:
+        nodes = requests.get(f"{agent.address}/v1/nodes?resources=true", timeout=2)
+        if not nodes.ok:
+            return False
+        for node in nodes.json():
+            drivers = node.get("Drivers") or {}
+            raw_exec = drivers.get("raw_exec") or {}
+            if node.get("Status") == "ready" and raw_exec.get("Healthy"):
+                jwks = requests.get(f"{agent.address}/.well-known/jwks.json", timeout=2)
+                return jwks.ok and bool(jwks.json().get("keys"))
+        return False
+
+    _start(agent, [str(binary("nomad")), "agent", "-dev", f"-config={config}"], ready, 90)
+    configure_vault_for_nomad(vault, agent)
+    return agent
+
+
+def configure_vault_for_nomad(vault: VaultAgent, nomad: NomadAgent) -> None:
+    """What ``nomad setup vault`` does: a JWT auth method trusting Nomad's JWKS, a role
+    for workloads and the policy that role grants."""
+    policy = (CONFIG_DIR / "vault-nomad-policy.hcl").read_text()
+    vault.request("PUT", f"sys/policies/acl/{VAULT_NOMAD_ROLE}", json={"policy": policy})
+    vault.request("POST", f"sys/auth/{VAULT_JWT_PATH}", json={"type": "jwt"})
+    vault.request(
+        "POST",
+        f"auth/{VAULT_JWT_PATH}/config",
+        json={
+            "jwks_url": f"{nomad.address}/.well-known/jwks.json",
+            "jwt_supported_algs": ["RS256", "EdDSA"],
+            "default_role": VAULT_NOMAD_ROLE,
+        },
+    )
+    vault.request(
+        "POST",
+        f"auth/{VAULT_JWT_PATH}/role/{VAULT_NOMAD_ROLE}",
+        json={
+            "role_type": "jwt",
+            "bound_audiences": ["vault.io"],
+            "user_claim": "/nomad_job_id",
+            "user_claim_json_pointer": True,
+            "claim_mappings": {
+                "nomad_namespace": "nomad_namespace",
+                "nomad_job_id": "nomad_job_id",
+                "nomad_task": "nomad_task",
+            },
+            "token_type": "service",
+            "token_policies": [VAULT_NOMAD_ROLE],
+            "token_period": "30m",
+        },
+    )
