@@ -61,3 +61,83 @@ class HclSyntaxError(NomadDeployError):
 
 class ValidationError(NomadDeployError):
     """The job is structurally invalid or lint found errors (or warnings under --strict)."""
+
+
+class NomadAPIError(NomadDeployError):
+    """Nomad answered an HTTP request with an error status.
+
+    Keeps ``method``, ``url`` (never the token: tokens travel in a header), ``status`` and
+    Nomad's own message.
+    """
+
+    def __init__(
+        self,
+        subject: str,
+        *,
+        method: str,
+        url: str,
+        status: int,
+        message: str,
+        suggestion: str | None = None,
+    ) -> None:
+        super().__init__(
+            subject,
+            [("Request", f"{method} {url}"), ("Status", str(status)), ("Nomad said", message)],
+            suggestion=suggestion,
+        )
+        self.method = method
+        self.url = url
+        self.status = status
+        self.message = message
+
+
+class NomadBadRequestError(NomadAPIError):
+    """400: Nomad refused the request as invalid (bad job, bad parameter)."""
+
+
+class NomadPermissionError(NomadAPIError):
+    """403: the token lacks a capability (or is missing)."""
+
+
+class NomadNotFoundError(NomadAPIError):
+    """404: no such job, allocation, deployment or evaluation."""
+
+
+class NomadServerError(NomadAPIError):
+    """5xx: Nomad failed to handle the request."""
+
+
+class JobModifiedError(NomadAPIError):
+    """Registration refused: the job changed since the plan (check-index mismatch)."""
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        url: str,
+        status: int,
+        message: str,
+        expected: int,
+        actual: int | None,
+    ) -> None:
+        if expected == 0:
+            found = "the job already exists"
+        elif actual is None:
+            found = "the job no longer exists"
+        else:
+            found = f"its modify index is now {actual}"
+        super().__init__(
+            f"the job changed since it was planned (expected modify index {expected}; "
+            f"{found}); nothing was registered",
+            method=method,
+            url=url,
+            status=status,
+            message=message,
+            suggestion="plan again to see what changed, then run with the new index",
+        )
+        self.expected = expected
+        self.actual = actual
+
+
+class NomadConnectionError(NomadDeployError):
+    """Nomad could not be reached (refused, reset, timed out) after the allowed retries."""

@@ -41,3 +41,21 @@ EXIT_CODES_HELP = """Exit codes:
   124  run: client-side timeout (the deployment continues)
   130  interrupted (the deployment continues)
   255  plan: error"""
+
+
+def outcome_exit_code(outcome: str) -> int:
+    """Exit code for a watch outcome (``Outcome.value`` of nomad_deploy.deploy.events)."""
+    return _OUTCOME_EXIT_CODES[outcome]
+
+
+_OUTCOME_EXIT_CODES: dict[str, int] = {
+    "successful": ExitCode.OK,
+    "unchanged": ExitCode.OK,
+    "detached": ExitCode.OK,
+    "unplaceable": ExitCode.UNPLACEABLE,
+    "rolled_back": ExitCode.ROLLED_BACK,
+    "failed": ExitCode.FAILED,
+    "awaiting_promotion": ExitCode.AWAITING_PROMOTION,
+    "batch_failed": ExitCode.BATCH_FAILED,
+    "timeout": ExitCode.TIMEOUT,
+}

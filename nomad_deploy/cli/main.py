@@ -31,6 +31,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "vars_",
         "Show a job's merged variables and their sources.",
     ),
+    "plan": ("nomad_deploy.cli.plan_cmd", "plan", "Show what registering jobs would change."),
+    "run": ("nomad_deploy.cli.run_cmd", "run", "Deploy jobs and watch them to a clear outcome."),
+    "status": ("nomad_deploy.cli.job_cmds", "status", "Show a job's deployment and allocations."),
+    "watch": ("nomad_deploy.cli.job_cmds", "watch", "Follow a job's latest deployment."),
+    "logs": ("nomad_deploy.cli.logs_cmd", "logs", "Print or follow a task's logs."),
+    "promote": ("nomad_deploy.cli.job_cmds", "promote", "Promote a deployment's canaries."),
+    "revert": ("nomad_deploy.cli.job_cmds", "revert", "Revert a job to an earlier version."),
+    "stop": ("nomad_deploy.cli.job_cmds", "stop", "Stop (and optionally purge) a job."),
 }
 
 EPILOG = f"""\b
@@ -38,6 +46,8 @@ Examples:
   nomad-deploy render hello_nomad --env dev
   nomad-deploy validate hello_nomad nginx --offline
   nomad-deploy vars hello_nomad --env vagrant
+  nomad-deploy plan hello_nomad nginx --env vagrant
+  nomad-deploy run hello_nomad nginx --env vagrant
 
 A JOB is a job name from nomad-deploy.toml or a path to a template file.
 

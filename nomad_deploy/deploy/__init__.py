@@ -1,0 +1,1 @@
+"""Deploy stages: plan, register, watch; they emit events and never print."""

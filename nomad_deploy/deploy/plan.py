@@ -1,0 +1,66 @@
+"""Stage: parse the rendered job on the server, then plan it.
+
+Parsing happens on the Nomad server (``/v1/jobs/parse`` with ``Canonicalize``), so the
+JSON that is planned and registered is exactly what this Nomad accepts, HCL functions and
+all. The plan's JobModifyIndex is what ``run`` later enforces at registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from nomad_deploy.render import RenderedJob
+
+
+class PlanAPI(Protocol):
+    """The client calls this stage needs (``clients.nomad.NomadClient`` provides them)."""
+
+    def parse_job(
+        self, hcl: str, *, variables: str | None = None, canonicalize: bool = True
+    ) -> dict[str, Any]:
+        """Server-side parse of HCL into canonical job JSON."""
+        ...
+
+    def plan_job(
+        self, job: Mapping[str, Any], *, diff: bool = True, policy_override: bool = False
+    ) -> dict[str, Any]:
+        """Dry-run the scheduler for ``job``."""
+        ...
+
+
+@dataclass(frozen=True)
+class JobPlan:
+    """A parsed job and the scheduler's dry run for it."""
+
+    name: str
+    job: dict[str, Any]
+    response: dict[str, Any]
+
+    @property
+    def job_id(self) -> str:
+        """The job's ID as Nomad knows it."""
+        return str(self.job.get("ID") or self.job.get("Name") or self.name)
+
+    @property
+    def job_modify_index(self) -> int:
+        """The index ``run`` must enforce so nothing registered since is overwritten."""
+        return int(self.response.get("JobModifyIndex") or 0)
+
+    @property
+    def diff_type(self) -> str:
+        """Nomad's top-level diff type: Added, Deleted, Edited or None."""
+        return str((self.response.get("Diff") or {}).get("Type") or "None")
+
+
+def plan_rendered(
+    api: PlanAPI,
+    rendered: RenderedJob,
+    *,
+    policy_override: bool = False,
+) -> JobPlan:
+    """Parse ``rendered`` on the server and plan it (no state changes on Nomad)."""
+    job = api.parse_job(rendered.text, canonicalize=True)
+    response = api.plan_job(job, diff=True, policy_override=policy_override)
+    return JobPlan(name=rendered.name, job=job, response=response)

@@ -1,0 +1,99 @@
+"""One job's deploy: plan, register at the plan's index, watch to the end.
+
+``run_job`` ties the stages together (plan.py, register.py, watch.py) and reports through
+callbacks, so a CLI, a test or another program decides how to show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from nomad_deploy.deploy.api import NomadAPI
+from nomad_deploy.deploy.events import Event, Finished, Outcome, Registered
+from nomad_deploy.deploy.plan import JobPlan, PlanAPI, plan_rendered
+from nomad_deploy.deploy.register import RegisterAPI, Registration, register_planned
+from nomad_deploy.deploy.watch import Watcher, WatchOptions
+from nomad_deploy.render import RenderedJob
+
+
+class DeployAPI(NomadAPI, PlanAPI, RegisterAPI, Protocol):
+    """Everything a full run needs from the Nomad client."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """``run`` switches: index to enforce, registration flags, and how to watch."""
+
+    check_index: int | None = None
+    preserve_counts: bool = False
+    policy_override: bool = False
+    detach: bool = False
+    watch: WatchOptions = field(default_factory=WatchOptions)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How one job's run ended, with what led there."""
+
+    job: str
+    finished: Finished
+    plan: JobPlan
+    registration: Registration | None
+    requests: int = 0
+
+
+def run_job(
+    api: DeployAPI,
+    rendered: RenderedJob,
+    options: RunOptions,
+    *,
+    emit: Callable[[Event], None],
+    on_plan: Callable[[JobPlan], Any] = lambda plan: None,
+    redact: Callable[[str], str] = lambda text: text,
+) -> RunResult:
+    """Plan ``rendered``, register it with check-index, then watch it (unless detached).
+
+    An unchanged job (the plan's diff is empty) is not registered again, unless an explicit
+    ``check_index`` asks for a registration. Raises JobModifiedError when the job changed
+    since the plan, and the client's errors for anything Nomad refuses.
+    """
+    plan = plan_rendered(api, rendered, policy_override=options.policy_override)
+    on_plan(plan)
+    job_id = plan.job_id
+    if plan.diff_type == "None" and options.check_index is None:
+        finished = Finished(job_id, Outcome.UNCHANGED, "job unchanged: nothing registered")
+        emit(finished)
+        return RunResult(job_id, finished, plan, None)
+    check_index = plan.job_modify_index if options.check_index is None else options.check_index
+    registration = register_planned(
+        api,
+        plan.job,
+        rendered,
+        check_index=check_index,
+        preserve_counts=options.preserve_counts,
+        policy_override=options.policy_override,
+    )
+    emit(
+        Registered(
+            job_id,
+            registration.eval_id,
+            registration.job_modify_index,
+            registration.warnings,
+            registration.submission_note,
+        )
+    )
+    if options.detach or not registration.eval_id:
+        reason = "detached" if options.detach else "no evaluation (periodic or parameterized job)"
+        finished = Finished(
+            job_id,
+            Outcome.DETACHED,
+            f"registered; not watching: {reason}",
+            hint=f"follow it with: nomad-deploy watch {job_id}",
+        )
+        emit(finished)
+        return RunResult(job_id, finished, plan, registration)
+    watcher = Watcher(api, job_id, emit, options.watch, redact=redact)
+    finished = watcher.watch_registration(registration.eval_id)
+    return RunResult(job_id, finished, plan, registration, watcher.requests)

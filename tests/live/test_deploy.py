@@ -1,0 +1,232 @@
+"""plan / run / watch / promote against the real Nomad dev agent, through the real CLI."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import requests
+
+from tests.live.agents import NomadAgent
+from tests.live.deploy_project import DeployProject
+from tests.live.tcp_proxy import TcpProxy
+
+pytestmark = pytest.mark.live
+
+
+@pytest.fixture
+def project(tmp_path: Path, nomad_agent: NomadAgent) -> Iterator[DeployProject]:
+    """A fresh project; every job it registered is purged afterwards."""
+    project = DeployProject(tmp_path, nomad_agent.address)
+    yield project
+    jobs = requests.get(f"{nomad_agent.address}/v1/jobs", timeout=10).json()
+    for job in jobs:
+        requests.delete(f"{nomad_agent.address}/v1/job/{job['ID']}?purge=true", timeout=10)
+
+
+def latest_deployment(agent: NomadAgent, job_id: str) -> dict[str, object]:
+    response = requests.get(f"{agent.address}/v1/job/{job_id}/deployment", timeout=10)
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def job_version(agent: NomadAgent, job_id: str) -> int:
+    return int(requests.get(f"{agent.address}/v1/job/{job_id}", timeout=10).json()["Version"])
+
+
+def read_until(process: subprocess.Popen[str], needle: str, timeout: float = 60) -> str:
+    """Read the process's output until ``needle`` appears (fails after ``timeout``)."""
+    assert process.stdout is not None
+    seen: list[str] = []
+    found = threading.Event()
+
+    def reader() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            seen.append(line)
+            if needle in line:
+                found.set()
+                return
+
+    threading.Thread(target=reader, daemon=True).start()
+    if not found.wait(timeout):
+        pytest.fail(f"{needle!r} never appeared; output so far:\n{''.join(seen)}")
+    return "".join(seen)
+
+
+def test_good_job_deploys_and_exits_0(project: DeployProject, nomad_agent: NomadAgent) -> None:
+    job_id = project.new_id("good")
+    result = project.cli("run", "web", "--var", f"job_id={job_id}")
+    assert result.code == 0, result.output
+    assert "successful: deployment" in result.stdout
+    assert latest_deployment(nomad_agent, job_id)["Status"] == "successful"
+    again = project.cli("run", "web", "--var", f"job_id={job_id}")
+    assert again.code == 0 and "job unchanged: nothing registered" in again.stdout
+    assert job_version(nomad_agent, job_id) == 0
+
+
+def test_failing_task_exits_4_with_its_stderr(project: DeployProject) -> None:
+    job_id = project.new_id("fails")
+    result = project.cli(
+        "run", "web", "--var", f"job_id={job_id}",
+        "--var", "script=echo database-unreachable >&2; exit 1",
+    )  # fmt: skip
+    assert result.code == 4, result.output
+    assert "| database-unreachable" in result.stdout
+    assert "Terminated" in result.stdout and "Exit Code: 1" in result.stdout
+
+
+def test_auto_revert_after_a_good_version_exits_3(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    job_id = project.new_id("revert")
+    assert project.cli("run", "web", "--var", f"job_id={job_id}").code == 0
+    result = project.cli(
+        "run", "web", "--var", f"job_id={job_id}", "--var", "auto_revert=true",
+        "--var", "version=2", "--var", "script=echo bad-release >&2; exit 1",
+    )  # fmt: skip
+    assert result.code == 3, result.output
+    assert "| bad-release" in result.stdout
+    assert "rolled back: deployment failed; rolled back to the spec of version 0" in result.stdout
+    assert latest_deployment(nomad_agent, job_id)["Status"] == "successful"
+
+
+def test_unplaceable_job_exits_2_with_metrics(project: DeployProject) -> None:
+    job_id = project.new_id("nowhere")
+    started = time.monotonic()
+    result = project.cli(
+        "run", "web", "--var", f"job_id={job_id}", "--var", "constraint_kernel=plan9"
+    )
+    assert result.code == 2, result.output
+    assert 'Constraint "${attr.kernel.name} = plan9": 1 nodes excluded by filter' in result.stdout
+    assert "1 allocation(s) could not be placed" in result.stdout
+    assert time.monotonic() - started < 30  # judged at once, not at the progress deadline
+
+
+def test_canary_manual_exits_5_then_promote_succeeds(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    job_id = project.new_id("canary")
+    assert project.cli("run", "web", "--var", f"job_id={job_id}").code == 0
+    args = ["--var", f"job_id={job_id}", "--var", "canary=1", "--var", "version=2"]
+    result = project.cli("run", "web", *args)
+    assert result.code == 5, result.output
+    assert f"promote with: nomad-deploy promote {job_id}" in result.stdout
+    status = project.cli("status", job_id)
+    assert status.code == 0
+    assert "Live:       0" in status.stdout and "Canary:     1" in status.stdout
+    promoted = project.cli("promote", job_id)
+    assert promoted.code == 0, promoted.output
+    assert latest_deployment(nomad_agent, job_id)["Status"] == "successful"
+
+
+def test_canary_auto_promotes_and_exits_0(project: DeployProject) -> None:
+    job_id = project.new_id("autocanary")
+    assert project.cli("run", "web", "--var", f"job_id={job_id}").code == 0
+    result = project.cli(
+        "run", "web", "--var", f"job_id={job_id}", "--var", "canary=1",
+        "--var", "version=2", "--promote", "auto",
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    assert "promoted canaries of deployment" in result.stdout
+
+
+def test_batch_jobs_are_judged_by_their_allocations(project: DeployProject) -> None:
+    ok = project.cli(
+        "run", "batch", "--var", f"job_id={project.new_id('batch-ok')}",
+        "--var", "script=echo done", "--var", "count=2",
+    )  # fmt: skip
+    assert ok.code == 0, ok.output
+    assert "2 allocation(s) completed" in ok.stdout
+    failed = project.cli(
+        "run", "batch", "--var", f"job_id={project.new_id('batch-bad')}",
+        "--var", "script=echo cannot-import >&2; exit 3",
+    )  # fmt: skip
+    assert failed.code == 6, failed.output
+    assert "| cannot-import" in failed.stdout
+
+
+def test_racing_runs_from_one_plan_register_exactly_once(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    job_id = project.new_id("race")
+    assert project.cli("run", "web", "--var", f"job_id={job_id}").code == 0
+    plan = project.cli("plan", "web", "--var", f"job_id={job_id}", "--var", "version=2")
+    assert plan.code == 1, plan.output
+    index = plan.stdout.split("Job Modify Index: ")[1].split()[0]
+    assert f"nomad-deploy run --check-index {index} web" in plan.stdout
+    racers = [
+        project.start(
+            "run", "web", "--var", f"job_id={job_id}", "--var", f"version={version}",
+            "--check-index", index, "--detach",
+        )
+        for version in ("A", "B")
+    ]
+    outputs = [racer.communicate(timeout=120)[0] for racer in racers]
+    codes = sorted(racer.returncode for racer in racers)
+    assert codes == [0, 1], outputs
+    loser = outputs[[racer.returncode for racer in racers].index(1)]
+    assert "the job changed since it was planned" in loser
+    assert "nothing was registered" in loser
+    assert job_version(nomad_agent, job_id) == 1
+
+
+def test_timeout_exits_124_and_leaves_the_deployment_running(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    job_id = project.new_id("slow")
+    started = time.monotonic()
+    result = project.cli(
+        "run", "web", "--var", f"job_id={job_id}", "--var", "min_healthy_time=60s",
+        "--var", "healthy_deadline=2m", "--var", "progress_deadline=3m", "--timeout", "5s",
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    assert result.code == 124, result.output
+    assert elapsed < 20
+    assert f"resume watching with: nomad-deploy watch {job_id}" in result.stdout
+    assert latest_deployment(nomad_agent, job_id)["Status"] == "running"
+
+
+def test_sigint_exits_130_and_leaves_the_deployment_running(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    job_id = project.new_id("interrupted")
+    process = project.start(
+        "run", "web", "--var", f"job_id={job_id}", "--var", "min_healthy_time=60s",
+        "--var", "healthy_deadline=2m", "--var", "progress_deadline=3m",
+    )  # fmt: skip
+    read_until(process, "Deployment is running")
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=30)
+    assert process.returncode == 130, rest
+    assert f"nomad-deploy watch {job_id}" in rest
+    assert "Traceback" not in rest
+    assert latest_deployment(nomad_agent, job_id)["Status"] == "running"
+
+
+def test_watch_survives_dropped_connections(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    address = urlparse(nomad_agent.address)
+    job_id = project.new_id("flaky")
+    with TcpProxy(str(address.hostname), int(address.port or 0)) as proxy:
+        process = project.start(
+            "run", "web", "--var", f"job_id={job_id}", "--var", "min_healthy_time=8s",
+            nomad_addr=proxy.address,
+        )  # fmt: skip
+        read_until(process, "Deployment is running")
+        proxy.refuse(True)
+        assert proxy.drop_all() >= 1  # the blocking query in flight is cut
+        time.sleep(12)  # outlasts the client's own retries (~5s): the watcher carries on
+        proxy.refuse(False)
+        rest, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, rest
+    assert "lost contact with Nomad" in rest
+    assert "successful: deployment" in rest
+    assert latest_deployment(nomad_agent, job_id)["Status"] == "successful"
