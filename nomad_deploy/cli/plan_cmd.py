@@ -82,13 +82,16 @@ def _plan_all(
     client = nomad_client(environment)
     console = make_console(output, state.redactor().redact, prefix_jobs=False, tty=False)
     changes = False
-    for index, job in enumerate(prepared):
+    options = [*(["--env", env_name] if env_name else [])]
+    options += [f"--var-file={path}" for path in var_files]
+    options += [f"--var={assignment}" for assignment in assignments]
+    for index, (ref, job) in enumerate(zip(jobs, prepared, strict=True)):
         job_plan = plan_rendered(client, job.rendered, policy_override=policy_override)
         changes = changes or plan_has_changes(job_plan.response)
         text = format_plan(
             job_plan.response,
             verbose=verbose,
-            run_command=run_command(job.spec.name, job_plan.job_modify_index),
+            run_command=run_command(ref, job_plan.job_modify_index, options),
             job_type=str(job_plan.job.get("Type") or ""),
         )
         if index and output == "text":

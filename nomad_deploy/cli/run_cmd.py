@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,7 +112,8 @@ def run(
                 client,
                 job.rendered,
                 options,
-                emit=console.event,
+                # Output is labelled with the name the user typed, not the Nomad job ID.
+                emit=lambda event: console.event(replace(event, job=name)),
                 on_plan=lambda plan: _remember(planned, name, plan, present[name]),
                 redact=redact,
             )

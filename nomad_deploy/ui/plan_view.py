@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shlex
+from collections.abc import Callable, Sequence
 
 from nomad_deploy.deploy.diff import format_plan, plan_summary
 from nomad_deploy.deploy.plan import JobPlan
 from nomad_deploy.ui.console import Console
 
 
-def run_command(job: str, index: int) -> str:
-    """The exact command that registers this plan and nothing newer."""
-    return f"nomad-deploy run --check-index {index} {job}"
+def run_command(job: str, index: int, options: Sequence[str] = ()) -> str:
+    """The exact command that registers this plan and nothing newer (``options``: the
+    --env/--var-file/--var arguments the plan was made with, so it renders the same)."""
+    parts = ["nomad-deploy", "run", "--check-index", str(index), *options, job]
+    return " ".join(shlex.quote(part) for part in parts)
 
 
 def plan_presenter(console: Console, name: str, *, run_mode: bool) -> Callable[[JobPlan], None]:

@@ -160,7 +160,8 @@ def test_racing_runs_from_one_plan_register_exactly_once(
     plan = project.cli("plan", "web", "--var", f"job_id={job_id}", "--var", "version=2")
     assert plan.code == 1, plan.output
     index = plan.stdout.split("Job Modify Index: ")[1].split()[0]
-    assert f"nomad-deploy run --check-index {index} web" in plan.stdout
+    advice = f"nomad-deploy run --check-index {index} --var=job_id={job_id} --var=version=2 web"
+    assert advice in plan.stdout
     racers = [
         project.start(
             "run", "web", "--var", f"job_id={job_id}", "--var", f"version={version}",
@@ -230,3 +231,49 @@ def test_watch_survives_dropped_connections(
     assert "lost contact with Nomad" in rest
     assert "successful: deployment" in rest
     assert latest_deployment(nomad_agent, job_id)["Status"] == "successful"
+
+
+def test_several_jobs_honour_after_and_report_the_worst(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    for name, values in {
+        "api": "job_id: multi-api\n",
+        "worker": "job_id: multi-worker\nscript: echo ok\n",
+        "edge": "job_id: multi-edge\n",
+    }.items():
+        (project.root / f"{name}.yaml").write_text(values)
+    (project.root / "nomad-deploy.toml").write_text(
+        '[[job]]\nname = "api"\ntemplate = "jobs/web.nomad.j2"\nvar_files = ["api.yaml"]\n\n'
+        '[[job]]\nname = "worker"\ntemplate = "jobs/batch.nomad.j2"\n'
+        'var_files = ["worker.yaml"]\n\n'
+        '[[job]]\nname = "edge"\ntemplate = "jobs/web.nomad.j2"\nafter = ["api"]\n'
+        'var_files = ["edge.yaml"]\n'
+    )
+    result = project.cli("run", "api", "worker", "edge")
+    assert result.code == 0, result.output
+    lines = result.stdout.splitlines()
+    for name in ("api", "worker", "edge"):
+        assert any(line.startswith(f"{name}: successful") for line in lines), result.stdout
+    api_done = next(i for i, line in enumerate(lines) if line.startswith("api: successful"))
+    edge_first = next(i for i, line in enumerate(lines) if line.startswith("edge: "))
+    assert edge_first > api_done  # `after` respected
+    # A failing job in the first wave: its dependant is skipped, the exit is the worst code.
+    failing = project.cli("run", "api", "edge", "--var", "script=echo no >&2; exit 1")
+    assert failing.code == 4, failing.output
+    assert "edge: skipped: a job it runs after did not succeed" in failing.stdout
+
+
+def test_logs_and_stop(project: DeployProject, nomad_agent: NomadAgent) -> None:
+    job_id = project.new_id("logs")
+    script = "i=0; while [ $i -lt 3 ]; do echo line-$i; i=$((i+1)); done; exec sleep 600"
+    deployed = project.cli("run", "web", "--var", f"job_id={job_id}", "--var", f"script={script}")
+    assert deployed.code == 0, deployed.output
+    logs = project.cli("logs", job_id)
+    assert logs.code == 0, logs.output
+    assert logs.stdout.splitlines()[-3:] == ["line-0", "line-1", "line-2"]
+    stopped = project.cli("stop", job_id, "--purge")
+    assert stopped.code == 0 and f"stopped and purged {job_id}" in stopped.stdout
+    missing = project.cli("status", job_id)
+    assert missing.code == 1
+    assert missing.stderr.startswith("error: not found on Nomad")
+    assert "Traceback" not in missing.stderr

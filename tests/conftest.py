@@ -1,8 +1,7 @@
-"""Golden-file switch: `pytest tests/golden --update-golden` or `UPDATE_GOLDEN=1 pytest`.
+"""Golden-file switch: `pytest --update-golden` or `UPDATE_GOLDEN=1 pytest`.
 
-pytest reads `pytest_addoption` only from conftest files it loads at start-up, which this
-one is when tests/golden (or a file in it) is named on the command line; UPDATE_GOLDEN=1
-works however the suite is started.
+Golden files live in tests/golden (rendered jobs) and tests/golden/live (plan and status
+output recorded from the real agent, with IDs, indexes and ages normalised).
 """
 
 from __future__ import annotations
