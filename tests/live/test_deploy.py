@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import threading
@@ -277,3 +278,17 @@ def test_logs_and_stop(project: DeployProject, nomad_agent: NomadAgent) -> None:
     assert missing.code == 1
     assert missing.stderr.startswith("error: not found on Nomad")
     assert "Traceback" not in missing.stderr
+
+
+def test_json_output_is_one_event_per_line(project: DeployProject) -> None:
+    job_id = project.new_id("json")
+    result = project.cli("run", "web", "--var", f"job_id={job_id}", "--output", "json")
+    assert result.code == 0, result.output
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "plan" and events[0]["changes"] is True
+    assert "registered" in kinds and "deployment" in kinds
+    assert events[-1] == {**events[-1], "event": "finished", "outcome": "successful"}
+    plan = project.cli("plan", "web", "--var", f"job_id={job_id}", "--output", "json")
+    assert plan.code == 0
+    assert json.loads(plan.stdout)["changes"] is False
