@@ -165,8 +165,15 @@ def test_racing_runs_from_one_plan_register_exactly_once(
     assert advice in plan.stdout
     racers = [
         project.start(
-            "run", "web", "--var", f"job_id={job_id}", "--var", f"version={version}",
-            "--check-index", index, "--detach",
+            "run",
+            "web",
+            "--var",
+            f"job_id={job_id}",
+            "--var",
+            f"version={version}",
+            "--check-index",
+            index,
+            "--detach",
         )
         for version in ("A", "B")
     ]
@@ -292,3 +299,48 @@ def test_json_output_is_one_event_per_line(project: DeployProject) -> None:
     plan = project.cli("plan", "web", "--var", f"job_id={job_id}", "--output", "json")
     assert plan.code == 0
     assert json.loads(plan.stdout)["changes"] is False
+
+
+def test_promote_after_a_healthy_period(project: DeployProject) -> None:
+    job_id = project.new_id("holdcanary")
+    assert project.cli("run", "web", "--var", f"job_id={job_id}").code == 0
+    started = time.monotonic()
+    result = project.cli(
+        "run", "web", "--var", f"job_id={job_id}", "--var", "canary=1",
+        "--var", "version=2", "--promote", "4s",
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    assert "promoted canaries" in result.stdout
+    assert time.monotonic() - started >= 4
+
+
+def test_revert_to_the_previous_stable_version(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    job_id = project.new_id("revertcmd")
+    var = ["--var", f"job_id={job_id}"]
+    assert project.cli("run", "web", *var).code == 0
+    assert project.cli("run", "web", *var, "--var", "version=2").code == 0
+    result = project.cli("revert", job_id)
+    assert result.code == 0, result.output
+    assert f"reverted {job_id} to version 0" in result.stderr
+    job = requests.get(f"{nomad_agent.address}/v1/job/{job_id}", timeout=10).json()
+    assert job["Version"] == 2
+    assert job["TaskGroups"][0]["Tasks"][0]["Env"]["VERSION"] == "1"
+
+
+def test_follow_logs_streams_new_lines(project: DeployProject) -> None:
+    job_id = project.new_id("follow")
+    script = "i=0; while true; do printf 'tick-%s' $i; sleep 0.3; echo; i=$((i+1)); sleep 0.3; done"
+    assert (
+        project.cli("run", "web", "--var", f"job_id={job_id}", "--var", f"script={script}").code
+        == 0
+    )
+    process = project.start("logs", job_id, "--follow", "--lines", "1")
+    try:
+        seen = read_until(process, "tick-6", timeout=30)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    ticks = [line for line in seen.splitlines() if line.startswith("tick-")]
+    assert ticks and all(line == f"tick-{line[5:]}" and line[5:].isdigit() for line in ticks)
