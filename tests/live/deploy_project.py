@@ -7,6 +7,7 @@ signals and output are exactly what a user or CI gets.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -155,4 +156,11 @@ class DeployProject:
             stderr=subprocess.STDOUT,
             text=True,
             bufsize=1,
+            # A shell's background job runs with SIGINT ignored, and Python then keeps it
+            # ignored; give the CLI the default disposition a terminal user's process has.
+            preexec_fn=_default_sigint,
         )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
