@@ -59,7 +59,9 @@ class LiveConsole:
         for line in lines:
             self._console.print(Text(self._redact(f"{prefix}{line}")), soft_wrap=True)
 
-    def _table(self) -> Table:
+    def _table(self) -> Table | Text:
+        if not self._progress:
+            return Text("")  # nothing to show until a deployment starts
         table = Table(box=None, pad_edge=False, show_edge=False)
         for column in ("Job", "Group", "Desired", "Canaries", "Placed", "Healthy", "Unhealthy"):
             table.add_column(column)
