@@ -67,6 +67,11 @@ def test_good_job_deploys_and_exits_0(project: DeployProject, nomad_agent: Nomad
     assert result.code == 0, result.output
     assert "successful: deployment" in result.stdout
     assert latest_deployment(nomad_agent, job_id)["Status"] == "successful"
+    submission = requests.get(
+        f"{nomad_agent.address}/v1/job/{job_id}/submission", params={"version": 0}, timeout=10
+    ).json()
+    rendered = project.cli("render", "web", "--var", f"job_id={job_id}").stdout
+    assert submission["Source"] == rendered and submission["Format"] == "hcl2"
     again = project.cli("run", "web", "--var", f"job_id={job_id}")
     assert again.code == 0 and "job unchanged: nothing registered" in again.stdout
     assert job_version(nomad_agent, job_id) == 0
@@ -344,3 +349,15 @@ def test_follow_logs_streams_new_lines(project: DeployProject) -> None:
         process.communicate(timeout=10)
     ticks = [line for line in seen.splitlines() if line.startswith("tick-")]
     assert ticks and all(line == f"tick-{line[5:]}" and line[5:].isdigit() for line in ticks)
+
+
+def test_preserve_counts_keeps_the_running_count(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    job_id = project.new_id("counts")
+    var = ["--var", f"job_id={job_id}"]
+    assert project.cli("run", "web", *var, "--var", "count=2").code == 0
+    result = project.cli("run", "web", *var, "--var", "version=2", "--preserve-counts")
+    assert result.code == 0, result.output
+    job = requests.get(f"{nomad_agent.address}/v1/job/{job_id}", timeout=10).json()
+    assert job["TaskGroups"][0]["Count"] == 2 and job["Version"] == 1
