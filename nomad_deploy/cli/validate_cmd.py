@@ -10,7 +10,6 @@ import click
 from nomad_deploy.cli import state
 from nomad_deploy.cli.exit_codes import ExitCode
 from nomad_deploy.cli.options import project_options
-from nomad_deploy.errors import UsageError
 from nomad_deploy.prepare import VariableInputs, prepare_jobs
 from nomad_deploy.project import load_project
 from nomad_deploy.ui.findings import finding_line, summary_line
@@ -21,6 +20,7 @@ from nomad_deploy.validate import ValidationReport, validate_offline
     epilog="""\b
 Examples:
   nomad-deploy validate hello_nomad nginx --offline
+  nomad-deploy validate hello_nomad --env vagrant     # also parsed by that Nomad
   nomad-deploy validate hello_nomad --env vagrant --offline --strict
   nomad-deploy validate hello_nomad --offline --output json
 
@@ -59,10 +59,14 @@ def validate(
     prepared = prepare_jobs(project, env_name, jobs, VariableInputs(var_files, assignments))
     reports: list[ValidationReport] = [validate_offline(job.rendered) for job in prepared]
     if not offline:
-        raise UsageError(
-            "validation against a Nomad server is not available yet",
-            suggestion="use --offline (syntax, structure and lint checks)",
-        )
+        # The server parses (with Canonicalize) exactly what it would accept at plan time;
+        # a refusal raises NomadBadRequestError naming the job and Nomad's message.
+        from nomad_deploy.cli.connect import nomad_client
+        from nomad_deploy.deploy.plan import parse_on_server
+
+        client = nomad_client(project.environment(env_name))
+        for job in prepared:
+            parse_on_server(client, job.rendered)
     redact = state.redactor().redact
     if output == "json":
         click.echo(redact(json.dumps([_report_json(r, strict) for r in reports], indent=2)))

@@ -7,10 +7,13 @@ all. The plan's JobModifyIndex is what ``run`` later enforces at registration.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from nomad_deploy.errors import NomadAPIError
+from nomad_deploy.hcl import template_location
 from nomad_deploy.render import RenderedJob
 
 
@@ -54,6 +57,26 @@ class JobPlan:
         return str((self.response.get("Diff") or {}).get("Type") or "None")
 
 
+_SERVER_POSITION = re.compile(r"input\.hcl:(\d+),(\d+)")
+
+
+def parse_on_server(api: PlanAPI, rendered: RenderedJob) -> dict[str, Any]:
+    """Parse ``rendered`` on the Nomad server (canonical JSON).
+
+    A refusal keeps Nomad's message and gains the job name and, when Nomad names a
+    position in the rendered file, the template line that produced it.
+    """
+    try:
+        return api.parse_job(rendered.text, canonicalize=True)
+    except NomadAPIError as refused:
+        refused.with_context("Job", rendered.name)
+        position = _SERVER_POSITION.search(refused.message)
+        if position:
+            line, column = int(position.group(1)), int(position.group(2))
+            refused.with_context("Template", template_location(rendered, line, column))
+        raise
+
+
 def plan_rendered(
     api: PlanAPI,
     rendered: RenderedJob,
@@ -61,6 +84,6 @@ def plan_rendered(
     policy_override: bool = False,
 ) -> JobPlan:
     """Parse ``rendered`` on the server and plan it (no state changes on Nomad)."""
-    job = api.parse_job(rendered.text, canonicalize=True)
+    job = parse_on_server(api, rendered)
     response = api.plan_job(job, diff=True, policy_override=policy_override)
     return JobPlan(name=rendered.name, job=job, response=response)

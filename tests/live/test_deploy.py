@@ -361,3 +361,13 @@ def test_preserve_counts_keeps_the_running_count(
     assert result.code == 0, result.output
     job = requests.get(f"{nomad_agent.address}/v1/job/{job_id}", timeout=10).json()
     assert job["TaskGroups"][0]["Count"] == 2 and job["Version"] == 1
+
+
+def test_validate_on_the_server_points_at_the_template_line(project: DeployProject) -> None:
+    good = project.cli("validate", "web", "--var", "job_id=validated")
+    assert good.code == 0, good.output
+    bad = project.cli("validate", "web", "--var", "job_id=validated", "--var", "count=many")
+    assert bad.code == 1, bad.output
+    assert bad.stderr.startswith("error: Nomad rejected the request")
+    assert "Status: 400" in bad.stderr
+    assert "Template: jobs/web.nomad.j2:10:" in bad.stderr  # the `count = ...` line
