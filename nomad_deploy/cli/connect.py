@@ -9,6 +9,7 @@ from nomad_deploy.project import Environment
 
 if TYPE_CHECKING:
     from nomad_deploy.clients.nomad import NomadClient
+    from nomad_deploy.lookups import ClusterLookups
 
 
 def nomad_client(environment: Environment) -> NomadClient:
@@ -21,3 +22,12 @@ def nomad_client(environment: Environment) -> NomadClient:
         "region": environment.region,
     }
     return NomadClient(NomadSettings.resolve(os.environ, project))
+
+
+def cluster_lookups(environment: Environment) -> ClusterLookups:
+    """Render-time vault()/consul_*() lookups for ``environment``; Vault values are
+    registered with the process's redactor as they are read."""
+    from nomad_deploy.cli import state
+    from nomad_deploy.lookups import ClusterLookups
+
+    return ClusterLookups(environment, state.redactor().register)

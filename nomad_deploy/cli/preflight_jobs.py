@@ -26,8 +26,14 @@ def prepare_for_nomad(
     render/validation error of the first failing job (lint errors included; warnings pass).
     """
     project = load_project(config)
+    from nomad_deploy.cli.connect import cluster_lookups
+
     prepared = prepare_jobs(
-        project, env_name, refs, VariableInputs(tuple(var_files), tuple(assignments))
+        project,
+        env_name,
+        refs,
+        VariableInputs(tuple(var_files), tuple(assignments)),
+        resolvers=cluster_lookups(project.environment(env_name)),
     )
     redactor = state.redactor()
     for job in prepared:

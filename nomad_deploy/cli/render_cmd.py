@@ -46,7 +46,12 @@ def render(
     Nothing is contacted unless a template uses vault()/consul lookups.
     """
     project = load_project(config)
-    prepared = prepare_jobs(project, env_name, jobs, VariableInputs(var_files, assignments))
+    from nomad_deploy.cli.connect import cluster_lookups
+
+    lookups = cluster_lookups(project.environment(env_name))
+    prepared = prepare_jobs(
+        project, env_name, jobs, VariableInputs(var_files, assignments), resolvers=lookups
+    )
     redactor = state.redactor()
     for job in prepared:
         for secret in job.rendered.secrets:

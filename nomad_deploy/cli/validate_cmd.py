@@ -56,7 +56,12 @@ def validate(
     """Render JOBS and check them: HCL syntax mapped back to template lines, job structure
     and lint rules. Every job is checked and every finding reported before exiting."""
     project = load_project(config)
-    prepared = prepare_jobs(project, env_name, jobs, VariableInputs(var_files, assignments))
+    from nomad_deploy.cli.connect import cluster_lookups
+
+    lookups = cluster_lookups(project.environment(env_name))
+    prepared = prepare_jobs(
+        project, env_name, jobs, VariableInputs(var_files, assignments), resolvers=lookups
+    )
     reports: list[ValidationReport] = [validate_offline(job.rendered) for job in prepared]
     if not offline:
         # The server parses (with Canonicalize) exactly what it would accept at plan time;

@@ -1,0 +1,148 @@
+"""Consul over py-consul: settings from CONSUL_*, KV reads, service catalog and health.
+
+Token precedence is explicit: a token passed in (project or caller) wins, then
+CONSUL_HTTP_TOKEN, then CONSUL_HTTP_TOKEN_FILE. py-consul on its own lets
+CONSUL_HTTP_TOKEN silently replace a token given to it; the client resets it after
+construction so the resolved token is the one used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from nomad_deploy.errors import NomadDeployError, UsageError
+
+MISSING: Any = object()
+
+
+class ConsulError(NomadDeployError):
+    """Consul refused or failed a request."""
+
+
+@dataclass(frozen=True)
+class ConsulSettings:
+    """Where Consul is and how to authenticate."""
+
+    address: str = "http://127.0.0.1:8500"
+    token: str | None = field(default=None, repr=False)
+    ca_cert: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    verify: bool = True
+
+    @classmethod
+    def resolve(
+        cls,
+        environ: Mapping[str, str],
+        address: str | None = None,
+        token: str | None = None,
+    ) -> ConsulSettings:
+        """CONSUL_HTTP_ADDR (wins over ``address``), CONSUL_HTTP_SSL, CONSUL_CACERT,
+        CONSUL_CLIENT_CERT/KEY, CONSUL_HTTP_SSL_VERIFY; the token as the module says."""
+        raw = environ.get("CONSUL_HTTP_ADDR") or address or cls.address
+        if "://" not in raw:
+            ssl = environ.get("CONSUL_HTTP_SSL", "").lower() in ("1", "true")
+            raw = f"{'https' if ssl else 'http'}://{raw}"
+        if token is None:
+            token = environ.get("CONSUL_HTTP_TOKEN") or None
+        if token is None and environ.get("CONSUL_HTTP_TOKEN_FILE"):
+            token = Path(environ["CONSUL_HTTP_TOKEN_FILE"]).read_text().strip()
+        verify_text = environ.get("CONSUL_HTTP_SSL_VERIFY", "true").lower()
+        if verify_text not in ("1", "0", "true", "false"):
+            raise UsageError(f"CONSUL_HTTP_SSL_VERIFY={verify_text!r} is not a boolean")
+        return cls(
+            address=raw.rstrip("/"),
+            token=token,
+            ca_cert=environ.get("CONSUL_CACERT"),
+            client_cert=environ.get("CONSUL_CLIENT_CERT"),
+            client_key=environ.get("CONSUL_CLIENT_KEY"),
+            verify=verify_text in ("1", "true"),
+        )
+
+
+class ConsulClient:
+    """The calls nomad-deploy makes to Consul."""
+
+    def __init__(self, settings: ConsulSettings) -> None:
+        import consul  # lazily: only commands that talk to Consul pay for it
+
+        parsed = urlparse(settings.address)
+        verify: bool | str = settings.verify and (settings.ca_cert or True)
+        cert = (
+            (settings.client_cert, settings.client_key)
+            if settings.client_cert and settings.client_key
+            else None
+        )
+        self.settings = settings
+        self._consul = consul.Consul(
+            host=parsed.hostname,
+            port=parsed.port or (443 if parsed.scheme == "https" else 8500),
+            scheme=parsed.scheme,
+            token=settings.token,
+            verify=verify,
+            cert=cert,
+        )
+        self._consul.token = settings.token  # undo py-consul's environment override
+
+    @property
+    def token(self) -> str | None:
+        """The token requests are sent with."""
+        return self._consul.token  # type: ignore[no-any-return]
+
+    def key(self, path: str, default: Any = MISSING) -> str:
+        """The KV value at ``path`` as text; ``default`` (if given) when it does not exist."""
+        _, entry = self._call(lambda: self._consul.kv.get(path), f"read key {path!r}")
+        if entry is None:
+            if default is not MISSING:
+                return str(default)
+            raise ConsulError(f"Consul has no key {path!r}", [("Consul", self.settings.address)])
+        value = entry.get("Value")
+        return value.decode("utf-8", errors="replace") if value is not None else ""
+
+    def key_exists(self, path: str) -> bool:
+        """True when ``path`` exists in KV."""
+        _, entry = self._call(lambda: self._consul.kv.get(path), f"read key {path!r}")
+        return entry is not None
+
+    def service_known(self, name: str) -> bool:
+        """True when the catalog has a service called ``name`` (healthy or not)."""
+        _, services = self._call(lambda: self._consul.catalog.services(), "list services")
+        return name in services
+
+    def service_instances(self, name: str, *, passing: bool = True) -> list[dict[str, Any]]:
+        """Instances of ``name`` (only passing ones by default): address, port, tags, checks."""
+        _, entries = self._call(
+            lambda: self._consul.health.service(name, passing=passing), f"read service {name!r}"
+        )
+        instances = []
+        for entry in entries:
+            service = entry["Service"]
+            instances.append(
+                {
+                    "id": service["ID"],
+                    "address": service.get("Address") or entry["Node"]["Address"],
+                    "port": service["Port"],
+                    "tags": list(service.get("Tags") or []),
+                    "checks": [
+                        {"name": c["Name"], "status": c["Status"], "output": c.get("Output", "")}
+                        for c in entry.get("Checks") or []
+                    ],
+                }
+            )
+        return instances
+
+    def _call(self, action: Any, what: str) -> Any:
+        try:
+            return action()
+        except Exception as failure:
+            raise ConsulError(
+                f"Consul: cannot {what}",
+                [("Consul", self.settings.address)],
+                suggestion=f"{type(failure).__name__}: {str(failure).splitlines()[0][:200]}"
+                if str(failure)
+                else type(failure).__name__,
+            ) from None

@@ -1,0 +1,200 @@
+"""Vault over hvac: settings from VAULT_*, token/AppRole/JWT login, KV v1/v2 reads.
+
+The KV version is detected per mount (``sys/internal/ui/mounts/<path>``), so a template
+says ``vault("secret/app", "password")`` whatever the engine version; v2 reads pass
+``raise_on_deleted_version`` so hvac emits no deprecation warning. Every error names the
+path and the auth method; no secret or token reaches a message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nomad_deploy.errors import NomadDeployError, UsageError
+
+
+class VaultError(NomadDeployError):
+    """Vault refused or failed a login or a read."""
+
+
+@dataclass(frozen=True)
+class VaultSettings:
+    """Where Vault is and how to log in (``auth``: token, approle or jwt)."""
+
+    address: str = "http://127.0.0.1:8200"
+    token: str | None = field(default=None, repr=False)
+    ca_cert: str | None = None
+    ca_path: str | None = None
+    namespace: str | None = None
+    skip_verify: bool = False
+    auth: str = "token"
+    role_id: str | None = field(default=None, repr=False)
+    secret_id: str | None = field(default=None, repr=False)
+    jwt: str | None = field(default=None, repr=False)
+    role: str | None = None
+    mount: str | None = None
+
+    @classmethod
+    def resolve(
+        cls, environ: Mapping[str, str], address: str | None = None, home: Path | None = None
+    ) -> VaultSettings:
+        """VAULT_* variables (they win over ``address`` from the project) plus the auth.
+
+        Auth is chosen by what is present: ``VAULT_ROLE_ID``(+``VAULT_SECRET_ID`` or
+        ``_FILE``) -> AppRole; ``VAULT_JWT`` (or ``VAULT_JWT_FILE``) + ``VAULT_JWT_ROLE`` ->
+        JWT (CI OIDC tokens); else ``VAULT_TOKEN``, then ``~/.vault-token``.
+        """
+
+        def value(name: str) -> str | None:
+            if environ.get(name):
+                return environ[name]
+            path = environ.get(f"{name}_FILE")
+            return Path(path).read_text().strip() if path else None
+
+        token = value("VAULT_TOKEN")
+        token_file = (home or Path.home()) / ".vault-token"
+        if token is None and token_file.is_file():
+            token = token_file.read_text().strip()
+        common: dict[str, Any] = {
+            "address": (environ.get("VAULT_ADDR") or address or cls.address).rstrip("/"),
+            "token": token,
+            "ca_cert": environ.get("VAULT_CACERT"),
+            "ca_path": environ.get("VAULT_CAPATH"),
+            "namespace": environ.get("VAULT_NAMESPACE"),
+            "skip_verify": environ.get("VAULT_SKIP_VERIFY", "").lower() in ("1", "true", "yes"),
+        }
+        if value("VAULT_ROLE_ID"):
+            secret_id = value("VAULT_SECRET_ID")
+            return cls(
+                **common,
+                auth="approle",
+                role_id=value("VAULT_ROLE_ID"),
+                secret_id=secret_id,
+                mount=environ.get("VAULT_APPROLE_MOUNT", "approle"),
+            )
+        if value("VAULT_JWT"):
+            if not environ.get("VAULT_JWT_ROLE"):
+                raise UsageError("VAULT_JWT is set but VAULT_JWT_ROLE (the Vault role) is not")
+            return cls(
+                **common,
+                auth="jwt",
+                jwt=value("VAULT_JWT"),
+                role=environ["VAULT_JWT_ROLE"],
+                mount=environ.get("VAULT_JWT_MOUNT", "jwt"),
+            )
+        return cls(**common)
+
+
+class VaultClient:
+    """A logged-in Vault session (login happens on first use)."""
+
+    def __init__(self, settings: VaultSettings) -> None:
+        import hvac  # lazily: only commands that read Vault pay for it
+
+        verify: bool | str = (
+            False if settings.skip_verify else (settings.ca_cert or settings.ca_path or True)
+        )
+        self.settings = settings
+        self._client = hvac.Client(
+            url=settings.address, token=settings.token, verify=verify, namespace=settings.namespace
+        )
+        self._logged_in = settings.auth == "token"
+        self._kv_versions: dict[str, tuple[str, str]] = {}
+
+    def login(self) -> None:
+        """Log in with AppRole or JWT (no-op for a token); VaultError on refusal."""
+        if self._logged_in:
+            return
+        settings = self.settings
+        try:
+            if settings.auth == "approle":
+                self._client.auth.approle.login(
+                    role_id=settings.role_id,
+                    secret_id=settings.secret_id,
+                    mount_point=settings.mount,
+                )
+            else:
+                self._client.auth.jwt.jwt_login(
+                    role=settings.role, jwt=settings.jwt, path=settings.mount
+                )
+        except Exception as refused:
+            raise VaultError(
+                f"Vault login with {settings.auth} failed",
+                [("Vault", settings.address), ("Auth mount", str(settings.mount))],
+                suggestion=_reason(refused),
+            ) from None
+        self._logged_in = True
+
+    @property
+    def token(self) -> str:
+        """The session token (after login); callers must treat it as a secret."""
+        self.login()
+        return str(self._client.token)
+
+    def read(self, path: str) -> dict[str, Any]:
+        """The key/value data at KV ``path`` (``mount/rest``), v1 or v2 alike."""
+        self.login()
+        mount, relative, version = self._locate(path)
+        try:
+            if version == "2":
+                answer = self._client.secrets.kv.v2.read_secret_version(
+                    path=relative, mount_point=mount, raise_on_deleted_version=True
+                )
+                data = answer["data"]["data"]
+            else:
+                data = self._client.secrets.kv.v1.read_secret(path=relative, mount_point=mount)[
+                    "data"
+                ]
+        except Exception as failure:
+            raise self._error(f"cannot read Vault secret {path!r}", path, failure) from None
+        return dict(data or {})
+
+    def value(self, path: str, key: str) -> Any:
+        """One key of the secret at ``path``; VaultError naming both when missing."""
+        data = self.read(path)
+        if key not in data:
+            raise VaultError(
+                f"Vault secret {path!r} has no key {key!r}",
+                [("Vault", self.settings.address), ("Keys", ", ".join(sorted(data)) or "(none)")],
+            )
+        return data[key]
+
+    def _locate(self, path: str) -> tuple[str, str, str]:
+        """(mount, path inside it, KV version); ``data/`` after a v2 mount is accepted."""
+        clean = path.strip("/")
+        try:
+            answer = self._client.adapter.get(f"/v1/sys/internal/ui/mounts/{clean}")
+        except Exception as failure:
+            raise self._error(f"cannot find the Vault mount of {path!r}", path, failure) from None
+        mount = str(answer["data"]["path"]).strip("/")
+        version = str((answer["data"].get("options") or {}).get("version") or "1")
+        relative = clean[len(mount) :].strip("/")
+        if version == "2" and relative.startswith("data/"):
+            relative = relative[len("data/") :]
+        return mount, relative, version
+
+    def _error(self, subject: str, path: str, failure: Exception) -> VaultError:
+        return VaultError(
+            subject,
+            [
+                ("Vault", self.settings.address),
+                ("Path", path),
+                ("Auth method", self.settings.auth),
+            ],
+            suggestion=_reason(failure),
+        )
+
+
+def _reason(failure: Exception) -> str:
+    kind = type(failure).__name__
+    text = str(failure).splitlines()[0][:200] if str(failure) else ""
+    return f"Vault answered {kind}" + (f": {text}" if text else "")
+
+
+def vault_settings_from(environ: Mapping[str, str] | None, address: str | None) -> VaultSettings:
+    """Settings for the current process (``os.environ`` when ``environ`` is None)."""
+    return VaultSettings.resolve(os.environ if environ is None else environ, address)

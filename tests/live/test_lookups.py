@@ -1,0 +1,126 @@
+"""Render-time lookups against the real Vault and Consul: masking, errors, AppRole login."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from nomad_deploy.clients.consul import ConsulClient, ConsulSettings
+from nomad_deploy.clients.vault import VaultClient, VaultError, VaultSettings
+from tests.live.agents import ConsulAgent, VaultAgent
+
+pytestmark = pytest.mark.live
+
+TEMPLATE = """\
+job "lookups" {
+  datacenters = ["dc1"]
+  meta {
+    db_password = {{ vault(secret_path, "password") | hcl }}
+    upstream    = {{ consul_key(key_path) | hcl }}
+    fallback    = {{ consul_key("missing/" ~ key_path, default="none") | hcl }}
+  }
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/true"
+      }
+    }
+  }
+}
+"""
+
+
+def render(
+    tmp_path: Path, vault: VaultAgent, consul: ConsulAgent, *args: str
+) -> subprocess.CompletedProcess[str]:
+    template = tmp_path / "lookups.nomad.j2"
+    template.write_text(TEMPLATE)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **vault.env(), **consul.env()}
+    return subprocess.run(
+        [sys.executable, "-m", "nomad_deploy", "render", str(template), *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_render_masks_vault_values_unless_revealed(
+    tmp_path: Path, vault_agent: VaultAgent, consul_agent: ConsulAgent
+) -> None:
+    password = f"canary-{uuid.uuid4().hex}"
+    vault_agent.request("POST", "secret/data/render-app", json={"data": {"password": password}})
+    key = f"render/{uuid.uuid4().hex[:6]}/upstream"
+    requests.put(f"{consul_agent.address}/v1/kv/{key}", data=b"10.0.0.5:4000", timeout=10)
+    common = ["--var", "secret_path=secret/render-app", "--var", f"key_path={key}"]
+    masked = render(tmp_path, vault_agent, consul_agent, *common)
+    assert masked.returncode == 0, masked.stderr
+    assert password not in masked.stdout + masked.stderr
+    assert 'db_password = "<redacted>"' in masked.stdout
+    assert 'upstream    = "10.0.0.5:4000"' in masked.stdout
+    assert 'fallback    = "none"' in masked.stdout
+    revealed = render(tmp_path, vault_agent, consul_agent, *common, "--reveal-secrets")
+    assert revealed.returncode == 0, revealed.stderr
+    assert f'db_password = "{password}"' in revealed.stdout
+    # The v2 API path spelling works too.
+    v2_path = ["--var", "secret_path=secret/data/render-app", "--var", f"key_path={key}"]
+    assert render(tmp_path, vault_agent, consul_agent, *v2_path).returncode == 0
+
+
+def test_missing_vault_secret_is_a_clean_error(
+    tmp_path: Path, vault_agent: VaultAgent, consul_agent: ConsulAgent
+) -> None:
+    result = render(
+        tmp_path, vault_agent, consul_agent,
+        "--var", "secret_path=secret/does-not-exist", "--var", "key_path=x",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ")
+    assert "secret/does-not-exist" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert vault_agent.token not in result.stderr
+
+
+def test_approle_login_reads_a_secret(vault_agent: VaultAgent) -> None:
+    mounts = vault_agent.request("GET", "sys/auth").json()
+    if "approle/" not in mounts:
+        vault_agent.request("POST", "sys/auth/approle", json={"type": "approle"})
+    vault_agent.request(
+        "PUT",
+        "sys/policies/acl/read-approle-app",
+        json={"policy": 'path "secret/data/approle-app" { capabilities = ["read"] }'},
+    )
+    vault_agent.request(
+        "POST", "auth/approle/role/deployer", json={"token_policies": ["read-approle-app"]}
+    )
+    role_id = vault_agent.request("GET", "auth/approle/role/deployer/role-id").json()["data"][
+        "role_id"
+    ]
+    secret_id = vault_agent.request("POST", "auth/approle/role/deployer/secret-id").json()["data"][
+        "secret_id"
+    ]
+    vault_agent.request("POST", "secret/data/approle-app", json={"data": {"k": "approle-value"}})
+    settings = VaultSettings.resolve(
+        {"VAULT_ADDR": vault_agent.address, "VAULT_ROLE_ID": role_id, "VAULT_SECRET_ID": secret_id}
+    )
+    assert settings.auth == "approle" and secret_id not in repr(settings)
+    client = VaultClient(settings)
+    assert client.value("secret/approle-app", "k") == "approle-value"
+    assert client.token != vault_agent.token
+    with pytest.raises(VaultError, match="cannot read Vault secret") as denied:
+        client.value("secret/other-app", "k")
+    assert ("Auth method", "approle") in denied.value.context
+
+
+def test_consul_token_precedence_is_explicit(consul_agent: ConsulAgent) -> None:
+    environ = {"CONSUL_HTTP_ADDR": consul_agent.address, "CONSUL_HTTP_TOKEN": "from-env"}
+    assert ConsulSettings.resolve(environ).token == "from-env"
+    explicit = ConsulSettings.resolve(environ, token="explicit")
+    assert ConsulClient(explicit).token == "explicit"  # py-consul alone would use from-env
