@@ -141,3 +141,7 @@ class JobModifiedError(NomadAPIError):
 
 class NomadConnectionError(NomadDeployError):
     """Nomad could not be reached (refused, reset, timed out) after the allowed retries."""
+
+
+class PreflightError(NomadDeployError):
+    """A job's templates look up Vault paths or Consul keys that are missing or unreadable."""

@@ -33,6 +33,12 @@ Exit codes (Nomad's convention, each remappable):
 @click.option("--exit-code-error", type=int, default=PlanExit.ERROR, show_default=True)
 @click.option("--policy-override", is_flag=True, help="Plan as if overriding soft policies.")
 @click.option("--verbose", is_flag=True, help="Show unchanged fields of edited objects too.")
+@click.option(
+    "--no-preflight",
+    "no_preflight",
+    is_flag=True,
+    help="Skip checking the templates' Vault paths, Consul keys and services first.",
+)
 @output_option
 def plan(
     jobs: tuple[str, ...],
@@ -45,13 +51,22 @@ def plan(
     exit_code_error: int,
     policy_override: bool,
     verbose: bool,
+    no_preflight: bool,
     output: str,
 ) -> int:
     """Show what registering JOBS would change, in Nomad's own diff format, with the
     Job Modify Index and the exact `run --check-index` command that applies this plan."""
     try:
         changes = _plan_all(
-            jobs, config, env_name, assignments, var_files, policy_override, verbose, output
+            jobs,
+            config,
+            env_name,
+            assignments,
+            var_files,
+            policy_override,
+            verbose,
+            output,
+            run_preflight=not no_preflight,
         )
     except click.ClickException:
         raise
@@ -70,6 +85,8 @@ def _plan_all(
     policy_override: bool,
     verbose: bool,
     output: str,
+    *,
+    run_preflight: bool,
 ) -> bool:
     from nomad_deploy.cli.connect import nomad_client
     from nomad_deploy.cli.preflight_jobs import prepare_for_nomad
@@ -78,7 +95,9 @@ def _plan_all(
     from nomad_deploy.ui.console import make_console
     from nomad_deploy.ui.plan_view import run_command
 
-    _, environment, prepared = prepare_for_nomad(config, env_name, jobs, var_files, assignments)
+    _, environment, prepared = prepare_for_nomad(
+        config, env_name, jobs, var_files, assignments, run_preflight=run_preflight
+    )
     client = nomad_client(environment)
     console = make_console(output, state.redactor().redact, prefix_jobs=False, tty=False)
     changes = False

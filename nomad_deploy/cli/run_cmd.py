@@ -58,6 +58,12 @@ Examples:
 @click.option("--detach", is_flag=True, help="Register and exit without watching.")
 @click.option("--preserve-counts", is_flag=True, help="Keep the running groups' counts.")
 @click.option("--policy-override", is_flag=True, help="Override soft-mandatory Sentinel policies.")
+@click.option(
+    "--no-preflight",
+    "no_preflight",
+    is_flag=True,
+    help="Skip checking the templates' Vault paths, Consul keys and services first.",
+)
 @output_option
 def run(
     jobs: tuple[str, ...],
@@ -71,6 +77,7 @@ def run(
     detach: bool,
     preserve_counts: bool,
     policy_override: bool,
+    no_preflight: bool,
     output: str,
 ) -> int:
     """Deploy JOBS: render, plan, register (refusing to overwrite a job changed since the
@@ -96,7 +103,7 @@ def run(
         ),
     )
     project, environment, prepared = prepare_for_nomad(
-        config, env_name, jobs, var_files, assignments
+        config, env_name, jobs, var_files, assignments, run_preflight=not no_preflight
     )
     redact = state.redactor().redact
     console = make_console(output, redact, prefix_jobs=len(prepared) > 1)

@@ -1,0 +1,107 @@
+"""Preflight: will the job's templates find what they look up, before it is submitted?
+
+A Nomad task whose ``template`` waits for a Vault path or a Consul key that does not
+exist hangs in "pending" until its deadline: the most common failed deploy. This reads the
+Go-template text of every ``template`` block and checks, with the deployer's own
+credentials: each ``secret "path"`` exists and is readable (error), each ``key "path"``
+exists in Consul KV (error; ``keyOrDefault``/``keyExists`` cannot hang and are skipped), each
+``service "name"`` is known to Consul (warning: it may be the job being deployed). Every
+finding is reported, with its template location; values read are never shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from nomad_deploy.errors import NomadDeployError
+from nomad_deploy.gotemplate import split_service_query
+from nomad_deploy.hcl import JobOutline, template_location
+from nomad_deploy.render import RenderedJob
+
+
+class VaultReader(Protocol):
+    """The Vault call preflight makes."""
+
+    def read(self, path: str) -> dict[str, object]:
+        """The data at ``path``; raises NomadDeployError when absent or forbidden."""
+        ...
+
+
+class ConsulReader(Protocol):
+    """The Consul calls preflight makes."""
+
+    def key_exists(self, path: str) -> bool:
+        """True when ``path`` exists in KV."""
+        ...
+
+    def service_known(self, name: str) -> bool:
+        """True when the catalog knows service ``name``."""
+        ...
+
+
+@dataclass(frozen=True)
+class PreflightFinding:
+    """One problem a template would hit at run time."""
+
+    severity: str  # "error" or "warning"
+    location: str
+    task: str
+    message: str
+
+
+def preflight(
+    outline: JobOutline,
+    rendered: RenderedJob,
+    *,
+    vault: Callable[[], VaultReader],
+    consul: Callable[[], ConsulReader],
+    on_secret: Callable[[object], None] = lambda value: None,
+) -> list[PreflightFinding]:
+    """Check every literal lookup in the job's templates; return all findings.
+
+    ``vault``/``consul`` are called only when a template needs them, so a job without
+    lookups contacts nothing. Values read from Vault go to ``on_secret`` (the redactor).
+    """
+    findings: list[PreflightFinding] = []
+    for group, task in outline.tasks():
+        for template in task.templates:
+            for ref in template.references:
+                if ref.argument is None:
+                    continue
+                where = template_location(rendered, ref.line, ref.column)
+                label = f"{group.name}/{task.name}"
+                problem = _check(ref.kind, ref.argument, vault, consul, on_secret)
+                if problem is not None:
+                    findings.append(PreflightFinding(problem[0], where, label, problem[1]))
+    return findings
+
+
+def _check(
+    kind: str,
+    argument: str,
+    vault: Callable[[], VaultReader],
+    consul: Callable[[], ConsulReader],
+    on_secret: Callable[[object], None],
+) -> tuple[str, str] | None:
+    if kind == "secret":
+        try:
+            data = vault().read(argument)
+        except NomadDeployError as failure:
+            return "error", f"Vault secret {argument!r} cannot be read: {failure.subject}"
+        for value in data.values():
+            on_secret(value)
+        return None
+    if kind == "key":
+        if not consul().key_exists(argument):
+            return "error", f"Consul key {argument!r} does not exist (the task would wait for it)"
+        return None
+    if kind == "service":
+        name = split_service_query(argument).name
+        if not consul().service_known(name):
+            return (
+                "warning",
+                f"Consul service {name!r} is not registered yet (fine if this deploy registers it)",
+            )
+    return None
