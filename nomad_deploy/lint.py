@@ -269,8 +269,9 @@ def _render_time_secrets(job: JobOutline, rendered: RenderedJob) -> Iterator[tup
         if any(secret in text for secret in secrets):
             yield (
                 "a value read from Vault/Consul at render time is written into the job spec "
-                "(stored in Nomad's state, shown by `nomad job inspect`); let a template "
-                "block read it on the client instead",
+                "(stored in Nomad's state, readable by anyone with read-job); read it on the "
+                'client instead: vault { role = "..." } plus template { data = "{{ with '
+                'secret \"path\" }}...{{ end }}", destination = "secrets/..." }',
                 number,
             )
             return

@@ -57,6 +57,15 @@ def prepare_for_nomad(
                 [(f"{f.rule} at {f.location}", f.message) for f in errors],
                 suggestion=f"see: nomad-deploy validate {job.spec.name} --offline",
             )
+        for finding in report.findings:
+            if finding.severity == "warning":
+                click.echo(
+                    redactor.redact(
+                        f"warning: {job.spec.name}: {finding.location}: "
+                        f"{finding.rule}: {finding.message}"
+                    ),
+                    err=True,
+                )
         if run_preflight:
             findings.extend(
                 (job.spec.name, finding)

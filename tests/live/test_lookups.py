@@ -12,7 +12,7 @@ import requests
 
 from nomad_deploy.clients.consul import ConsulClient, ConsulSettings
 from nomad_deploy.clients.vault import VaultClient, VaultError, VaultSettings
-from tests.live.agents import ConsulAgent, VaultAgent
+from tests.live.agents import ConsulAgent, NomadAgent, VaultAgent
 
 pytestmark = pytest.mark.live
 
@@ -124,3 +124,57 @@ def test_consul_token_precedence_is_explicit(consul_agent: ConsulAgent) -> None:
     assert ConsulSettings.resolve(environ).token == "from-env"
     explicit = ConsulSettings.resolve(environ, token="explicit")
     assert ConsulClient(explicit).token == "explicit"  # py-consul alone would use from-env
+
+
+RUN_TEMPLATE = """\
+job {{ job_id | hcl }} {
+  datacenters = ["dc1"]
+  type        = "batch"
+  group "g" {
+    task "t" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo using $APP_SETTING >&2"]
+      }
+      env {
+        APP_SETTING = {{ vault("secret/run-app", "password") | hcl }}
+      }
+      resources {
+        cpu    = 20
+        memory = 16
+      }
+    }
+  }
+}
+"""
+
+
+def test_render_time_secret_is_flagged_masked_and_kept_out_of_the_submission(
+    tmp_path: Path, nomad_agent: NomadAgent, vault_agent: VaultAgent
+) -> None:
+    password = f"canary-{uuid.uuid4().hex}"
+    vault_agent.request("POST", "secret/data/run-app", json={"data": {"password": password}})
+    template = tmp_path / "withsecret.nomad.j2"
+    template.write_text(RUN_TEMPLATE)
+    job_id = f"rts-{uuid.uuid4().hex[:6]}"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **vault_agent.env()}
+    env.update(nomad_agent.env())
+    result = subprocess.run(
+        [sys.executable, "-m", "nomad_deploy", "run", str(template), "--var", f"job_id={job_id}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    everything = result.stdout + result.stderr
+    assert result.returncode == 0, everything
+    assert password not in everything
+    assert "ND124" in result.stderr and "with secret" in result.stderr
+    assert "note: the rendered source was not stored with the job" in result.stdout
+    submission = requests.get(
+        f"{nomad_agent.address}/v1/job/{job_id}/submission", params={"version": 0}, timeout=10
+    )
+    assert submission.status_code == 404 or password not in submission.text
+    requests.delete(f"{nomad_agent.address}/v1/job/{job_id}?purge=true", timeout=10)
