@@ -271,7 +271,7 @@ def _render_time_secrets(job: JobOutline, rendered: RenderedJob) -> Iterator[tup
                 "a value read from Vault/Consul at render time is written into the job spec "
                 "(stored in Nomad's state, readable by anyone with read-job); read it on the "
                 'client instead: vault { role = "..." } plus template { data = "{{ with '
-                'secret \"path\" }}...{{ end }}", destination = "secrets/..." }',
+                'secret "path" }}...{{ end }}", destination = "secrets/..." }',
                 number,
             )
             return

@@ -20,7 +20,9 @@ from nomad_deploy.errors import UsageError
 from nomad_deploy.ui.errors import format_error
 
 if TYPE_CHECKING:
+    from nomad_deploy.deploy.events import Event, Finished
     from nomad_deploy.deploy.plan import JobPlan
+    from nomad_deploy.project import Environment
 
 EPILOG = f"""\b
 Examples:
@@ -59,6 +61,17 @@ Examples:
 @click.option("--preserve-counts", is_flag=True, help="Keep the running groups' counts.")
 @click.option("--policy-override", is_flag=True, help="Override soft-mandatory Sentinel policies.")
 @click.option(
+    "--no-consul-check",
+    is_flag=True,
+    help="Do not wait for the job's Consul services to pass their checks after deploying.",
+)
+@click.option(
+    "--consul-timeout",
+    default="1m",
+    show_default=True,
+    help="How long to wait for Consul checks to pass after the deployment succeeded.",
+)
+@click.option(
     "--no-preflight",
     "no_preflight",
     is_flag=True,
@@ -78,6 +91,8 @@ def run(
     preserve_counts: bool,
     policy_override: bool,
     no_preflight: bool,
+    no_consul_check: bool,
+    consul_timeout: str,
     output: str,
 ) -> int:
     """Deploy JOBS: render, plan, register (refusing to overwrite a job changed since the
@@ -92,6 +107,7 @@ def run(
 
     if check_index is not None and len(jobs) > 1:
         raise UsageError("--check-index applies to one job; name a single job with it")
+    consul_seconds = parse_duration(consul_timeout, option="--consul-timeout")
     options = RunOptions(
         check_index=check_index,
         preserve_counts=preserve_counts,
@@ -123,6 +139,13 @@ def run(
                 emit=lambda event: console.event(replace(event, job=name)),
                 on_plan=lambda plan: _remember(planned, name, plan, present[name]),
                 redact=redact,
+                verify=None
+                if no_consul_check
+                else consul_verifier(
+                    environment,
+                    redact,
+                    consul_seconds,
+                ),
             )
         except Exception as error:  # one job's failure must not hide the others'
             if state.debug():
@@ -157,3 +180,23 @@ def _remember(
     """Note the job's Nomad ID (for the resume hint) and show its plan."""
     planned[name] = plan.job_id
     present(plan)
+
+
+def consul_verifier(
+    environment: Environment, redact: Callable[[str], str], timeout: float
+) -> Callable[[JobPlan, Callable[[Event], None]], Finished | None]:
+    """The post-deploy check: the plan's Consul services pass their checks in Consul."""
+
+    def verify(plan: JobPlan, emit: Callable[[Event], None]) -> Finished | None:
+        from nomad_deploy.cli.connect import cluster_lookups
+        from nomad_deploy.deploy.consul_check import expected_services, verify_consul_services
+
+        expected = expected_services(plan.job)
+        if not expected:
+            return None
+        consul = cluster_lookups(environment).consul_client
+        return verify_consul_services(
+            consul, plan.job_id, expected, emit=emit, redact=redact, timeout=timeout
+        )
+
+    return verify

@@ -118,6 +118,7 @@ class ConsulClient:
         _, entries = self._call(
             lambda: self._consul.health.service(name, passing=passing), f"read service {name!r}"
         )
+        local: dict[str, Any] | None = None
         instances = []
         for entry in entries:
             service = entry["Service"]
@@ -131,9 +132,25 @@ class ConsulClient:
                         {"name": c["Name"], "status": c["Status"], "output": c.get("Output", "")}
                         for c in entry.get("Checks") or []
                     ],
+                    "check_ids": [c["CheckID"] for c in entry.get("Checks") or []],
                 }
             )
+        # The catalog syncs a check's output only when its status changes (or every
+        # check_update_interval); the agent running the check has the current output.
+        for instance in instances:
+            for check, check_id in zip(instance["checks"], instance.pop("check_ids"), strict=True):
+                if check["status"] != "passing" and not check["output"]:
+                    if local is None:
+                        local = self._local_checks()
+                    check["output"] = (local.get(check_id) or {}).get("Output", "")
         return instances
+
+    def _local_checks(self) -> dict[str, Any]:
+        try:
+            checks: dict[str, Any] = self._consul.agent.checks()
+        except Exception:  # an agent without the check, or no agent ACL: keep what we have
+            return {}
+        return checks
 
     def _call(self, action: Any, what: str) -> Any:
         try:

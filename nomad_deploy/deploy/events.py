@@ -142,6 +142,18 @@ class ConnectionTrouble(Event):
 
 
 @dataclass(frozen=True)
+class ConsulServiceState(Event):
+    """After the deployment: how many instances of a service pass their Consul checks.
+
+    ``details`` lists each instance's failing checks with their output (redacted)."""
+
+    service: str
+    expected: int
+    passing: int
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Finished(Event):
     """The last event of a watch: outcome, a one-line reason and follow-up advice."""
 
@@ -164,5 +176,6 @@ _KINDS = {
     "AllocationFailure": "allocation_failure",
     "Promoted": "promoted",
     "ConnectionTrouble": "connection_trouble",
+    "ConsulServiceState": "consul_service",
     "Finished": "finished",
 }

@@ -52,12 +52,14 @@ def run_job(
     emit: Callable[[Event], None],
     on_plan: Callable[[JobPlan], Any] = lambda plan: None,
     redact: Callable[[str], str] = lambda text: text,
+    verify: Callable[[JobPlan, Callable[[Event], None]], Finished | None] | None = None,
 ) -> RunResult:
     """Plan ``rendered``, register it with check-index, then watch it (unless detached).
 
     An unchanged job (the plan's diff is empty) is not registered again, unless an explicit
-    ``check_index`` asks for a registration. Raises JobModifiedError when the job changed
-    since the plan, and the client's errors for anything Nomad refuses.
+    ``check_index`` asks for a registration. ``verify`` runs after a successful watch
+    (the Consul check) and may turn success into its own Finished. Raises JobModifiedError
+    when the job changed since the plan, and the client's errors for anything Nomad refuses.
     """
     plan = plan_rendered(api, rendered, policy_override=options.policy_override)
     on_plan(plan)
@@ -94,6 +96,18 @@ def run_job(
         )
         emit(finished)
         return RunResult(job_id, finished, plan, registration)
-    watcher = Watcher(api, job_id, emit, options.watch, redact=redact)
+    held: list[Finished] = []
+
+    def emit_until_finished(event: Event) -> None:
+        # The watcher's last word waits until the post-deploy verification had its say.
+        if isinstance(event, Finished):
+            held.append(event)
+        else:
+            emit(event)
+
+    watcher = Watcher(api, job_id, emit_until_finished, options.watch, redact=redact)
     finished = watcher.watch_registration(registration.eval_id)
+    if verify is not None and finished.outcome is Outcome.SUCCESSFUL:
+        finished = verify(plan, emit) or finished
+    emit(finished)
     return RunResult(job_id, finished, plan, registration, watcher.requests)

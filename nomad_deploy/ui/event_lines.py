@@ -6,6 +6,7 @@ from nomad_deploy.deploy.events import (
     AllocationFailure,
     AllocationsUpdate,
     ConnectionTrouble,
+    ConsulServiceState,
     DeploymentUpdate,
     EvaluationUpdate,
     Event,
@@ -58,6 +59,11 @@ def event_lines(event: Event) -> list[str]:
         return [f"promoted canaries of deployment {event.deployment_id[:8]} ({groups})"]
     if isinstance(event, ConnectionTrouble):
         return [f"lost contact with Nomad at {event.address}: {event.message}; retrying"]
+    if isinstance(event, ConsulServiceState):
+        lines = [
+            f"consul: service {event.service!r}: {event.passing}/{event.expected} instances passing"
+        ]
+        return lines + [f"  {detail}" for detail in event.details]
     if isinstance(event, Finished):
         lines = [f"{event.outcome.value.replace('_', ' ')}: {event.message}"]
         if event.hint:
