@@ -1,9 +1,10 @@
-"""Render-time lookups against the real Vault and Consul: masking, errors, AppRole login."""
+"""Render-time lookups against the real Vault and Consul: masking, errors, AppRole and JWT."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -178,3 +179,62 @@ def test_render_time_secret_is_flagged_masked_and_kept_out_of_the_submission(
     )
     assert submission.status_code == 404 or password not in submission.text
     requests.delete(f"{nomad_agent.address}/v1/job/{job_id}?purge=true", timeout=10)
+
+
+def test_jwt_login_with_a_ci_style_token(tmp_path: Path, vault_agent: VaultAgent) -> None:
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    if "jwt-ci/" not in vault_agent.request("GET", "sys/auth").json():
+        vault_agent.request("POST", "sys/auth/jwt-ci", json={"type": "jwt"})
+    vault_agent.request("POST", "auth/jwt-ci/config", json={"jwt_validation_pubkeys": [public_pem]})
+    vault_agent.request(
+        "PUT",
+        "sys/policies/acl/read-jwt-app",
+        json={"policy": 'path "secret/data/jwt-app" { capabilities = ["read"] }'},
+    )
+    vault_agent.request(
+        "POST",
+        "auth/jwt-ci/role/ci",
+        json={
+            "role_type": "jwt",
+            "user_claim": "sub",
+            "bound_audiences": ["nomad-deploy"],
+            "token_policies": ["read-jwt-app"],
+        },
+    )
+    vault_agent.request("POST", "secret/data/jwt-app", json={"data": {"k": "jwt-value"}})
+    now = int(time.time())
+    token = pyjwt.encode(
+        {"sub": "repo:example/app", "aud": "nomad-deploy", "iat": now, "exp": now + 300},
+        key,
+        algorithm="RS256",
+    )
+    token_file = tmp_path / "oidc-token"
+    token_file.write_text(token)
+    settings = VaultSettings.resolve(
+        {
+            "VAULT_ADDR": vault_agent.address,
+            "VAULT_JWT_FILE": str(token_file),
+            "VAULT_JWT_ROLE": "ci",
+            "VAULT_JWT_MOUNT": "jwt-ci",
+        },
+        home=tmp_path,
+    )
+    assert settings.auth == "jwt" and token not in repr(settings)
+    assert VaultClient(settings).value("secret/jwt-app", "k") == "jwt-value"
+    wrong_role = VaultSettings.resolve(
+        {"VAULT_ADDR": vault_agent.address, "VAULT_JWT": token, "VAULT_JWT_ROLE": "nope",
+         "VAULT_JWT_MOUNT": "jwt-ci"},
+        home=tmp_path,
+    )  # fmt: skip
+    with pytest.raises(VaultError, match="Vault login with jwt failed") as refused:
+        VaultClient(wrong_role).value("secret/jwt-app", "k")
+    assert token not in str(refused.value)
