@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.live import canary
 from tests.live.agents import (
     Agent,
     ConsulAgent,
@@ -47,8 +48,23 @@ def harness_dir() -> Iterator[Path]:
     and socket paths longer than 108 bytes cannot be bound.
     """
     path = Path(tempfile.mkdtemp(prefix="nd-", dir="/tmp"))
-    yield path
+    with canary.recording_subprocesses():
+        yield path
+    # Agents have stopped (their fixtures depend on this one): their logs join the scan.
+    for log in path.glob("*/agent.log"):
+        canary.record(log.read_text(errors="replace"))
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def vault_canary(vault_agent: VaultAgent) -> str:
+    """The suite's canary secret, planted in Vault; returns its path (key ``value``)."""
+    vault_agent.request(
+        "POST",
+        canary.CANARY_PATH.replace("secret/", "secret/data/", 1),
+        json={"data": {canary.CANARY_KEY: canary.CANARY}},
+    )
+    return canary.CANARY_PATH
 
 
 @pytest.fixture(scope="session")
@@ -87,6 +103,25 @@ def nomad_agent(
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
+    canary.record(report.longreprtext, *(text for _, text in report.sections))
     if report.failed and _running:
         for agent in _running:
             report.sections.append((f"{agent.name} agent log (tail)", agent.log_tail()))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if the canary secret appeared in anything the suite captured."""
+    texts, characters, found = canary.occurrences()
+    if texts == 0:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    line = (
+        f"canary secret scan: {texts} captured texts, {characters} characters, "
+        f"{found} occurrence(s)"
+    )
+    if reporter is not None:
+        reporter.write_line(line)
+    if found:
+        if reporter is not None:
+            reporter.write_line("canary secret LEAKED into captured output: failing the run")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
