@@ -251,3 +251,30 @@ def test_jwt_login_with_a_ci_style_token(tmp_path: Path, vault_agent: VaultAgent
     with pytest.raises(VaultError, match="Vault login with jwt failed") as refused:
         VaultClient(wrong_role).value("secret/jwt-app", "k")
     assert token not in str(refused.value)
+
+
+def test_kv_v1_mounts_and_consul_service_lookups(
+    tmp_path: Path, vault_agent: VaultAgent, consul_agent: ConsulAgent
+) -> None:
+    if "kv1/" not in vault_agent.request("GET", "sys/mounts").json():
+        vault_agent.request(
+            "POST", "sys/mounts/kv1", json={"type": "kv", "options": {"version": "1"}}
+        )
+    vault_agent.request("POST", "kv1/app", json={"k": "v1-value"})
+    client = VaultClient(VaultSettings.resolve(vault_agent.env(), home=tmp_path))
+    assert client.value("kv1/app", "k") == "v1-value"
+    template = tmp_path / "svc.nomad.j2"
+    template.write_text(
+        'job "svc" {\n  meta {\n'
+        "{% for i in consul_service('consul') %}"
+        "    peer_{{ loop.index }} = {{ (i.address ~ ':' ~ i.port) | hcl }}\n"
+        "{% endfor %}"
+        "  }\n}\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **consul_agent.env()}
+    done = subprocess.run(
+        [sys.executable, "-m", "nomad_deploy", "render", str(template)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert 'peer_1 = "127.0.0.1:' in done.stdout
