@@ -148,8 +148,8 @@ def run(
                 ),
             )
         except Exception as error:  # one job's failure must not hide the others'
-            if state.debug():
-                raise
+            if state.debug() or len(by_name) == 1:
+                raise  # reported on stderr by main(), like every other command's errors
             console.note(name, "\n".join(format_error(error)))
             return exit_code_for(error)
         return outcome_exit_code(result.finished.outcome.value)
@@ -157,6 +157,8 @@ def run(
     waves = [[spec.name for spec in wave] for wave in project.ordered([j.spec for j in prepared])]
     try:
         result = run_waves(waves, work, name=lambda name: name)
+        for name in result.skipped:
+            console.note(name, "skipped: a job it runs after did not succeed")
     except KeyboardInterrupt:
         console.note(
             None,
@@ -166,11 +168,9 @@ def run(
                 for job_id in planned.values()
             ),
         )
-        console.close()
         return ExitCode.INTERRUPTED
-    for name in result.skipped:
-        console.note(name, "skipped: a job it runs after did not succeed")
-    console.close()
+    finally:
+        console.close()
     return worst_exit_code(list(result.codes.values()))
 
 

@@ -231,9 +231,12 @@ def test_watch_survives_dropped_connections(
     job_id = project.new_id("flaky")
     with TcpProxy(str(address.hostname), int(address.port or 0)) as proxy:
         process = project.start(
-            "run", "web", "--var", f"job_id={job_id}", "--var", "min_healthy_time=8s",
+            "run", "web", "--var", f"job_id={job_id}", "--var", "min_healthy_time=20s",
+            "--var", "healthy_deadline=1m", "--var", "progress_deadline=2m",
             nomad_addr=proxy.address,
         )  # fmt: skip
+        # The deployment cannot finish before the outage ends (20s of health to wait for),
+        # so the watcher must live through it, not around it.
         read_until(process, "Deployment is running")
         proxy.refuse(True)
         assert proxy.drop_all() >= 1  # the blocking query in flight is cut
