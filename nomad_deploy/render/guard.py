@@ -12,10 +12,10 @@ from typing import Any
 
 from jinja2 import Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.runtime import Macro
+from jinja2.runtime import BlockReference, Macro
 
 from nomad_deploy.errors import RenderError
-from nomad_deploy.render.hcl_literal import HclSafe
+from nomad_deploy.render.hcl_literal import HclSafe, to_hcl
 
 # What an unfiltered value must not contain: each would change the HCL's structure
 # (quote, newline) or turn into a Nomad interpolation or directive.
@@ -56,8 +56,9 @@ class GuardedCodeGenerator(CodeGenerator):
         where = repr(self.filename or self.name or "<template>")
         self.write(f"environment.check_output({describe(node)!r}, {where}, {node.lineno}, ")
         # A called name is passed too (evaluating a name has no side effects), so the
-        # guard can tell a macro's output (template text, checked inside) from data.
-        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name):
+        # guard can tell a macro's or block's output (template text, checked inside) from
+        # data: ``m(x)``, ``caller()``, ``super()``, ``self.block()``.
+        if isinstance(node, nodes.Call) and _is_template_callee(node.node):
             self.visit(node.node, frame)
             self.write(", ")
         else:
@@ -68,11 +69,23 @@ class GuardedCodeGenerator(CodeGenerator):
         super()._output_child_post(node, frame, finalize)
 
 
+def _is_template_callee(node: nodes.Expr) -> bool:
+    if isinstance(node, nodes.Name):
+        return True
+    return (
+        isinstance(node, nodes.Getattr)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name == "self"
+    )
+
+
 def check_output(expression: str, template: str, line: int, callee: Any, value: Any) -> Any:
     """Return ``value`` if it may be emitted unfiltered; raise RenderError otherwise.
 
-    ``callee`` is the function when the expression is a call of a name: a macro's output
-    is template text whose own expressions were checked when it ran.
+    ``callee`` is the function when the expression is a call of a name: a macro's or a
+    block's output is template text whose own expressions were checked when it ran.
+    Booleans and None become their HCL literals (``true``, ``false``, ``null``): Python's
+    ``True`` would be an unknown variable to Nomad.
     """
     location = f"{display(template)}:{line}"
     if isinstance(value, Undefined):
@@ -81,9 +94,11 @@ def check_output(expression: str, template: str, line: int, callee: Any, value: 
             [("Template", location)],
             suggestion=f"define it in a var file, or pass --var {expression}=...",
         )
-    if isinstance(value, (HclSafe, bool, int, float)) or value is None:
+    if isinstance(value, bool) or value is None:
+        return to_hcl(value)
+    if isinstance(value, (HclSafe, int, float)):
         return value
-    if isinstance(callee, Macro):
+    if isinstance(callee, (Macro, BlockReference)):
         return value
     text = str(value)
     for sequence, label in UNSAFE_SEQUENCES.items():

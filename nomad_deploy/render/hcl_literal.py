@@ -70,6 +70,10 @@ def to_hcl(value: Any) -> HclSafe:
         return HclSafe("{" + items + "}")
     if isinstance(value, (list, tuple)):
         return HclSafe("[" + ", ".join(to_hcl(v) for v in value) + "]")
+    from jinja2 import Undefined
+
+    if isinstance(value, Undefined):
+        str(value)  # StrictUndefined raises UndefinedError, which names the variable
     raise ValueError(f"cannot express a {type(value).__name__} as an HCL literal")
 
 
