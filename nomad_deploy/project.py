@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nomad_deploy.errors import ConfigError, UsageError
+from nomad_deploy.variables import toml_error_parts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -191,27 +192,9 @@ def load_project(config: Path | None = None, cwd: Path | None = None) -> Project
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(
-            f"invalid TOML: {_toml_message(error)}", [("File", _toml_where(path, error))]
-        ) from error
+        message, where = toml_error_parts(path, error)
+        raise ConfigError(f"invalid TOML: {message}", [("File", where)]) from error
     return _build(path, data)
-
-
-def _toml_message(error: tomllib.TOMLDecodeError) -> str:
-    text = str(error)
-    return text.split(" (at line")[0]
-
-
-def _toml_where(path: Path, error: tomllib.TOMLDecodeError) -> str:
-    line = getattr(error, "lineno", None)
-    column = getattr(error, "colno", None)
-    if line is None:  # Python < 3.14 keeps them only in the message
-        import re
-
-        found = re.search(r"at line (\d+), column (\d+)", str(error))
-        if found:
-            line, column = int(found.group(1)), int(found.group(2))
-    return f"{path}:{line}:{column}" if line else str(path)
 
 
 def _build(path: Path, data: dict[str, Any]) -> Project:
@@ -260,7 +243,10 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
         jobs[name] = JobSpec(
             name=name,
             template=(root / template).resolve(),
-            after=tuple(expect(entry.get("after", []), list, f"job {name!r} after")),
+            after=tuple(
+                expect(dep, str, f"job {name!r} after")
+                for dep in expect(entry.get("after", []), list, f"job {name!r} after")
+            ),
             var_files=paths(entry.get("var_files", []), f"job {name!r} var_files"),
             delimiters=job_delimiters,
         )
@@ -273,7 +259,7 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
     default_env = data.get("default_env")
     if default_env is not None and default_env not in environments:
         raise ConfigError(f"default_env {default_env!r} is not an [env.*] table", where)
-    return Project(
+    project = Project(
         root=root,
         path=path,
         environments=environments,
@@ -283,3 +269,5 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
         default_env=default_env,
         template_dirs=(root, root / "jobs"),
     )
+    project.ordered(list(jobs.values()))  # a cycle is an error even when one job is named
+    return project

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -90,7 +91,8 @@ def read_var_file(path: Path) -> dict[str, Any]:
             f"invalid JSON: {error.msg}", [("File", f"{path}:{error.lineno}:{error.colno}")]
         ) from error
     except tomllib.TOMLDecodeError as error:
-        raise VariablesError(f"invalid TOML: {error}", [("File", str(path))]) from error
+        message, where = toml_error_parts(path, error)
+        raise VariablesError(f"invalid TOML: {message}", [("File", where)]) from error
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -98,6 +100,18 @@ def read_var_file(path: Path) -> dict[str, Any]:
             f"a var file must hold a mapping, not a {type(data).__name__}", [("File", str(path))]
         )
     return data
+
+
+def toml_error_parts(path: Path, error: tomllib.TOMLDecodeError) -> tuple[str, str]:
+    """A TOML error's message without its position, and ``path:line:col`` (or ``path``)."""
+    text = str(error)
+    line = getattr(error, "lineno", None)
+    column = getattr(error, "colno", None)
+    found = re.search(r" \(at line (\d+), column (\d+)\)", text)
+    if line is None and found:  # Python < 3.14 keeps the position only in the message
+        line, column = int(found.group(1)), int(found.group(2))
+    message = text[: found.start()] if found else text
+    return message, f"{path}:{line}:{column}" if line else str(path)
 
 
 def parse_assignment(text: str) -> tuple[list[str], Any]:
@@ -130,14 +144,28 @@ def env_variables(environ: Mapping[str, str]) -> list[tuple[list[str], Any, str]
 
 
 def _scalar(raw: str) -> Any:
+    """Text typed on a command line, read as YAML only where that cannot lose what was
+    typed: ``3``, ``0.5``, ``true``, ``false``, ``null`` and quoted strings. Anything
+    else stays the exact text (``1.10`` is a version, not 1.1; ``NO`` is a country code,
+    not false; ``010`` is not 8)."""
+    text = raw.strip()
+    if text in ("true", "false"):
+        return text == "true"
+    if text in ("null", "~"):
+        return None
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
         return raw
-    # Only scalars are parsed; "[1, 2]" or "{a: 1}" stay text unless clearly meant.
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return raw if value is None and raw.strip() not in ("null", "~") else value
-    return raw
+    if isinstance(value, str) and text[:1] in ("'", '"'):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return raw
+    return value if _canonical(value) == text else raw
+
+
+def _canonical(number: int | float) -> str:
+    return str(number) if isinstance(number, int) else repr(number)
 
 
 class _Merger:
