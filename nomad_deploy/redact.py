@@ -24,14 +24,21 @@ class Redactor:
         self._pattern: re.Pattern[str] | None = None
 
     def register(self, value: object) -> None:
-        """Mask ``value`` (and its JSON/HCL-escaped forms) from now on."""
+        """Mask ``value`` (and its JSON/HCL-escaped forms) from now on.
+
+        A multi-line value is also masked line by line: ``| heredoc(indent=N)`` puts
+        padding between its lines, so the whole value never appears in one piece.
+        """
         text = str(value)
         if len(text) < MIN_SECRET_LENGTH:
             return
-        forms = {text, json.dumps(text)[1:-1]}
-        from nomad_deploy.render.hcl_literal import hcl_escape
+        from nomad_deploy.render.hcl_literal import escape_template_sequences, hcl_escape
 
-        forms.add(str(hcl_escape(text)))
+        forms = {text, json.dumps(text)[1:-1], str(hcl_escape(text))}
+        for piece in {line.strip() for line in (text, *text.splitlines())}:
+            if len(piece) >= MIN_SECRET_LENGTH:
+                # heredocs (and file_raw) keep the text but double ``${`` and ``%{``
+                forms.update((piece, escape_template_sequences(piece)))
         new = forms - self._secrets
         if new:
             self._secrets |= new
