@@ -4,17 +4,12 @@ the documented exit code. Runs the real console script in a subprocess."""
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(sys.executable).with_name("nomad-deploy")
-
-
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(SCRIPT), *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+from tests.cli.runner import run_cli
 
 
 @pytest.fixture
