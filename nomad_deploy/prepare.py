@@ -78,6 +78,15 @@ def prepare_jobs(
             search_path=project.template_dirs,
             delimiters=spec.delimiters or project.delimiters,
             resolvers=resolvers,
+            root=_file_raw_root(project, spec.template),
         )
         prepared.append(PreparedJob(spec, environment, variables, rendered))
     return prepared
+
+
+def _file_raw_root(project: Project, template: Path) -> Path:
+    """What ``file_raw`` may read: the project, or for a template outside it (given by
+    path) that template's own directory."""
+    template = template.resolve()
+    root = project.root.resolve()
+    return root if template.is_relative_to(root) else template.parent

@@ -227,3 +227,23 @@ def test_config_option_points_at_a_project_elsewhere(
     missing = run_cli("render", "web", cwd=elsewhere)  # no project file found from here
     assert missing.returncode == 64
     assert "unknown job 'web'" in missing.stderr
+
+
+def test_file_raw_of_a_template_outside_the_project_stays_in_its_directory(
+    project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "private.txt").write_text("not for the job\n")
+    (elsewhere / "jobs").mkdir()
+    (elsewhere / "jobs" / "upstream.ctmpl").write_text('{{ range service "web" }}{{ end }}\n')
+    template = elsewhere / "jobs" / "loose.nomad.j2"
+    body = 'job "loose" {{\n  meta {{\n    x = <<EOT\n{}EOT\n  }}\n}}\n'
+    template.write_text(body.format('{{ file_raw("upstream.ctmpl") }}'))
+    inside = run_cli("render", str(template), cwd=project)
+    assert inside.returncode == 0, inside.stderr
+    assert '{{ range service "web" }}' in inside.stdout
+    template.write_text(body.format('{{ file_raw("../private.txt") }}'))
+    outside = run_cli("render", str(template), cwd=project)
+    assert outside.returncode == 1, outside.stdout
+    assert outside.stderr.startswith("error: file_raw('../private.txt') points outside")
+    assert "not for the job" not in outside.stdout + outside.stderr
