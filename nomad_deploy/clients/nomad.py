@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from nomad_deploy.clients.nomad_http import NomadTransport
 from nomad_deploy.clients.nomad_settings import NomadSettings
-from nomad_deploy.errors import NomadNotFoundError
+from nomad_deploy.errors import NomadAPIError, NomadNotFoundError
 
 __all__ = ["NomadClient", "NomadSettings"]
 
@@ -42,7 +42,7 @@ class NomadClient:
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET ``path`` and return its JSON (retried on connection errors and 5xx)."""
-        return self.transport.send("GET", path, params=params).json()
+        return self._json("GET", path, self.transport.send("GET", path, params=params))
 
     def get_blocking(
         self,
@@ -59,23 +59,38 @@ class NomadClient:
             query.update(index=index, wait=f"{max(1, int(wait_seconds))}s")
         timeout = wait_seconds + wait_seconds / 16 + 10.0
         response = self.transport.send("GET", path, params=query, timeout=timeout)
-        return response.json(), int(response.headers.get("X-Nomad-Index", "0") or 0)
+        body = self._json("GET", path, response)
+        return body, int(response.headers.get("X-Nomad-Index", "0") or 0)
 
     def put(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
         """PUT ``body`` as JSON; return the JSON answer (not retried once sent)."""
-        return self._json(self.transport.send("PUT", path, params=params, body=body))
+        return self._json("PUT", path, self.transport.send("PUT", path, params=params, body=body))
 
     def post(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
         """POST ``body`` as JSON; return the JSON answer (not retried once sent)."""
-        return self._json(self.transport.send("POST", path, params=params, body=body))
+        response = self.transport.send("POST", path, params=params, body=body)
+        return self._json("POST", path, response)
 
     def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """DELETE ``path``; return the JSON answer."""
-        return self._json(self.transport.send("DELETE", path, params=params))
+        return self._json("DELETE", path, self.transport.send("DELETE", path, params=params))
 
-    @staticmethod
-    def _json(response: Any) -> Any:
-        return response.json() if response.content else None
+    def _json(self, method: str, path: str, response: Any) -> Any:
+        """The response's JSON (None when empty); NomadAPIError when it is not JSON,
+        as when NOMAD_ADDR points at some other web server."""
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise NomadAPIError(
+                "the answer is not Nomad's JSON",
+                method=method,
+                url=f"{self.settings.address}{path}",
+                status=response.status_code,
+                message=response.text.strip()[:120],
+                suggestion="check that NOMAD_ADDR points at a Nomad agent's HTTP API",
+            ) from None
 
     # -- jobs -----------------------------------------------------------------------------
 

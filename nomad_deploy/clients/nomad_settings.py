@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from nomad_deploy.errors import UsageError
 
@@ -71,6 +72,8 @@ class NomadSettings:
         address = (values.pop("address") or DEFAULT_ADDRESS).rstrip("/")
         if "://" not in address:
             address = f"http://{address}"
+        address, credentials = _split_credentials(address)
+        values["http_auth"] = values["http_auth"] or credentials
         return cls(address=address, skip_verify=skip in _TRUE, **values)
 
     @property
@@ -86,3 +89,14 @@ class NomadSettings:
         if self.client_cert and self.client_key:
             return (self.client_cert, self.client_key)
         return ()
+
+
+def _split_credentials(address: str) -> tuple[str, str | None]:
+    """``https://user:pw@host:4646`` -> (``https://host:4646``, ``user:pw``): credentials
+    in the address become basic auth, so the address printed in messages holds none."""
+    parsed = urlsplit(address)
+    if parsed.username is None:
+        return address, None
+    host = parsed.netloc.rpartition("@")[2]
+    credentials = f"{unquote(parsed.username)}:{unquote(parsed.password or '')}"
+    return urlunsplit(parsed._replace(netloc=host)), credentials

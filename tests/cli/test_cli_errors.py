@@ -3,8 +3,10 @@ the documented exit code. Runs the real console script in a subprocess."""
 
 from __future__ import annotations
 
+import http.server
 import subprocess
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,37 @@ def test_broken_toml_reports_file_and_line(project: Path) -> None:
     result = run_cli("render", "web", cwd=project)
     assert result.returncode == 1
     assert_clean_error(result, "nomad-deploy.toml:2")
+
+
+class _WebPage(http.server.BaseHTTPRequestHandler):
+    """Some other web server: every request gets 200 and an HTML page."""
+
+    def _page(self) -> None:
+        body = b"<html><body>It works!</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = _page
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_an_address_that_is_not_nomad_is_a_clean_error(project: Path) -> None:
+    write_template(project, GOOD)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        address = f"http://ops:hunter2-secret@127.0.0.1:{server.server_address[1]}"
+        result = run_cli("plan", "web", "--no-preflight", cwd=project, NOMAD_ADDR=address)
+    finally:
+        server.shutdown()
+    assert result.returncode == 255, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == ["error: the answer is not Nomad's JSON"], result.stderr  # after lint
+    assert "It works!" in result.stderr and "NOMAD_ADDR points at" in result.stderr
+    assert "hunter2-secret" not in result.stdout + result.stderr  # basic auth, not the URL

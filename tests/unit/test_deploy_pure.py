@@ -37,6 +37,15 @@ def test_environment_wins_over_project_and_tls_verification_is_on() -> None:
     assert NomadSettings.resolve({"NOMAD_SKIP_VERIFY": "true"}, {}).verify is False
 
 
+def test_credentials_in_the_address_become_basic_auth_and_leave_the_address() -> None:
+    settings = NomadSettings.resolve({"NOMAD_ADDR": "https://ops:p%40ss-9917@nomad:4646/"}, {})
+    assert settings.address == "https://nomad:4646"
+    assert settings.http_auth == "ops:p@ss-9917"
+    assert "p@ss-9917" not in repr(settings) and "9917" not in settings.address
+    explicit = {"NOMAD_ADDR": "http://a:b@nomad:4646", "NOMAD_HTTP_AUTH": "c:d"}
+    assert NomadSettings.resolve(explicit, {}).http_auth == "c:d"  # the variable wins
+
+
 def test_bad_tls_settings_are_usage_errors() -> None:
     with pytest.raises(UsageError, match="NOMAD_SKIP_VERIFY"):
         NomadSettings.resolve({"NOMAD_SKIP_VERIFY": "maybe"}, {})
