@@ -19,9 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from nomad_deploy.clients.nomad_settings import NomadSettings
+from nomad_deploy.clients.tls import tls_adapter, tls_failure_reason
 from nomad_deploy.errors import (
     JobModifiedError,
     NomadAPIError,
@@ -38,19 +38,6 @@ _ENFORCE = re.compile(
 )
 
 
-class _ServerNameAdapter(HTTPAdapter):
-    """Verify the server certificate against ``server_name`` (NOMAD_TLS_SERVER_NAME)."""
-
-    def __init__(self, server_name: str) -> None:
-        self._server_name = server_name
-        super().__init__()
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["server_hostname"] = self._server_name
-        kwargs["assert_hostname"] = self._server_name
-        super().init_poolmanager(*args, **kwargs)
-
-
 class NomadTransport:
     """Sends one request to Nomad and returns the ``requests.Response`` (2xx only)."""
 
@@ -65,8 +52,15 @@ class NomadTransport:
         import nomad.api.base  # lazily: keeps CLI start-up fast
 
         session = requests.Session()
-        if settings.tls_server_name:
-            session.mount("https://", _ServerNameAdapter(settings.tls_server_name))
+        adapter = tls_adapter(
+            ca_file=settings.ca_cert,
+            ca_path=settings.ca_path,
+            server_name=settings.tls_server_name,
+            skip_verify=settings.skip_verify,
+            ca_path_variable="NOMAD_CAPATH",
+        )
+        if adapter is not None:
+            session.mount("https://", adapter)
         if settings.http_auth:
             user, _, password = settings.http_auth.partition(":")
             session.auth = (user, password)
@@ -119,8 +113,11 @@ class NomadTransport:
                     error = _api_error(method, url, cause)
                     retry = method == "GET" and isinstance(error, NomadServerError)
                 else:
-                    error = _connection_error(method, url, cause)
-                    retry = method == "GET" or _not_sent(cause)
+                    has_cert = bool(self.settings.client_certificate)
+                    error = _connection_error(method, url, cause, has_client_cert=has_cert)
+                    # a certificate problem does not go away by asking again
+                    tls = isinstance(cause, requests.exceptions.SSLError)
+                    retry = not tls and (method == "GET" or _not_sent(cause))
             except nomad_errors.TimeoutNomadException as failure:
                 error = _connection_error(method, url, failure)
                 retry = method == "GET"
@@ -144,8 +141,10 @@ def _not_sent(cause: object) -> bool:
     return False
 
 
-def _connection_error(method: str, url: str, cause: object) -> NomadConnectionError:
-    reason = _short_reason(cause)
+def _connection_error(
+    method: str, url: str, cause: object, *, has_client_cert: bool = False
+) -> NomadConnectionError:
+    reason = _short_reason(cause, has_client_cert)
     return NomadConnectionError(
         f"cannot reach Nomad: {reason}",
         [("Request", f"{method} {url}")],
@@ -153,15 +152,15 @@ def _connection_error(method: str, url: str, cause: object) -> NomadConnectionEr
     )
 
 
-def _short_reason(cause: object) -> str:
+def _short_reason(cause: object, has_client_cert: bool = False) -> str:
     text = str(cause)
+    if isinstance(cause, requests.exceptions.SSLError) or "SSLError" in text:
+        return tls_failure_reason(text, "NOMAD", has_client_cert=has_client_cert)
     for marker in ("Connection refused", "Read timed out", "Connection reset", "timed out"):
         if marker in text:
             return marker.lower()
     if "RemoteDisconnected" in text or "Connection aborted" in text:
         return "connection closed by the server"
-    if "CERTIFICATE_VERIFY_FAILED" in text or "SSLError" in text:
-        return "TLS verification failed (set NOMAD_CACERT, or NOMAD_SKIP_VERIFY=1 to disable)"
     return text.splitlines()[0][:200] if text else type(cause).__name__
 
 

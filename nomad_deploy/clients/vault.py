@@ -29,6 +29,9 @@ class VaultSettings:
     token: str | None = field(default=None, repr=False)
     ca_cert: str | None = None
     ca_path: str | None = None
+    tls_server_name: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
     namespace: str | None = None
     skip_verify: bool = False
     auth: str = "token"
@@ -64,6 +67,9 @@ class VaultSettings:
             "token": token,
             "ca_cert": environ.get("VAULT_CACERT"),
             "ca_path": environ.get("VAULT_CAPATH"),
+            "tls_server_name": environ.get("VAULT_TLS_SERVER_NAME"),
+            "client_cert": environ.get("VAULT_CLIENT_CERT"),
+            "client_key": environ.get("VAULT_CLIENT_KEY"),
             "namespace": environ.get("VAULT_NAMESPACE"),
             "skip_verify": environ.get("VAULT_SKIP_VERIFY", "").lower() in ("1", "true", "yes"),
         }
@@ -94,13 +100,34 @@ class VaultClient:
 
     def __init__(self, settings: VaultSettings) -> None:
         import hvac  # lazily: only commands that read Vault pay for it
+        import requests
+
+        from nomad_deploy.clients.tls import tls_adapter
 
         verify: bool | str = (
             False if settings.skip_verify else (settings.ca_cert or settings.ca_path or True)
         )
+        session = requests.Session()
+        # hvac takes verify and cert from a given session, ignoring its own arguments
+        session.verify = verify
+        if settings.client_cert and settings.client_key:
+            session.cert = (settings.client_cert, settings.client_key)
+        adapter = tls_adapter(
+            ca_file=settings.ca_cert,
+            ca_path=settings.ca_path,
+            server_name=settings.tls_server_name,
+            skip_verify=settings.skip_verify,
+            ca_path_variable="VAULT_CAPATH",
+        )
+        if adapter is not None:
+            session.mount("https://", adapter)
         self.settings = settings
         self._client = hvac.Client(
-            url=settings.address, token=settings.token, verify=verify, namespace=settings.namespace
+            url=settings.address,
+            token=settings.token,
+            verify=verify,
+            namespace=settings.namespace,
+            session=session,
         )
         self._logged_in = settings.auth == "token"
         self._kv_versions: dict[str, tuple[str, str]] = {}
@@ -125,7 +152,7 @@ class VaultClient:
             raise VaultError(
                 f"Vault login with {settings.auth} failed",
                 [("Vault", settings.address), ("Auth mount", str(settings.mount))],
-                suggestion=_reason(refused),
+                suggestion=_reason(refused, bool(settings.client_cert)),
             ) from None
         self._logged_in = True
 
@@ -185,11 +212,19 @@ class VaultClient:
                 ("Path", path),
                 ("Auth method", self.settings.auth),
             ],
-            suggestion=_reason(failure),
+            suggestion=_reason(failure, bool(self.settings.client_cert)),
         )
 
 
-def _reason(failure: Exception) -> str:
+def _reason(failure: Exception, has_client_cert: bool = False) -> str:
+    import requests
+
+    from nomad_deploy.clients.tls import tls_failure_reason
+
+    if isinstance(failure, requests.exceptions.SSLError):
+        return tls_failure_reason(str(failure), "VAULT", has_client_cert=has_client_cert)
+    if isinstance(failure, requests.exceptions.ConnectionError):
+        return "cannot reach Vault: check VAULT_ADDR (or the environment's vault_addr)"
     kind = type(failure).__name__
     text = str(failure).splitlines()[0][:200] if str(failure) else ""
     return f"Vault answered {kind}" + (f": {text}" if text else "")

@@ -123,23 +123,31 @@ class DeployProject:
         """A job ID no other test uses."""
         return f"{prefix}-{uuid.uuid4().hex[:6]}"
 
-    def env(self, nomad_addr: str | None = None) -> dict[str, str]:
-        """The environment the CLI runs with (NOMAD_ADDR set, no inherited NOMAD_*)."""
+    def env(self, nomad_addr: str | None = None, **extra: str) -> dict[str, str]:
+        """The environment the CLI runs with (NOMAD_ADDR set, no inherited NOMAD_*,
+        then ``extra``)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("NOMAD_")}
         env["NOMAD_ADDR"] = nomad_addr or self.nomad_addr
         env["COLUMNS"] = "200"
+        env.update(extra)
         return env
 
     def command(self, *args: str) -> list[str]:
         """argv for the installed CLI."""
         return [sys.executable, "-m", "nomad_deploy", *args]
 
-    def cli(self, *args: str, nomad_addr: str | None = None, timeout: float = 180) -> CliResult:
-        """Run ``nomad-deploy ARGS`` to completion."""
+    def cli(
+        self,
+        *args: str,
+        nomad_addr: str | None = None,
+        timeout: float = 180,
+        environ: dict[str, str] | None = None,
+    ) -> CliResult:
+        """Run ``nomad-deploy ARGS`` to completion (``environ``: extra variables)."""
         done = subprocess.run(
             self.command(*args),
             cwd=self.root,
-            env=self.env(nomad_addr),
+            env=self.env(nomad_addr, **(environ or {})),
             capture_output=True,
             text=True,
             timeout=timeout,

@@ -2,13 +2,16 @@
 
 Faults switch at run time: ``drop_all()`` resets every open connection, ``refuse(True)``
 resets each new connection at once (the agent looks down), ``delay`` slows every chunk.
-Nothing about Nomad's API is imitated: bytes pass through unchanged.
+Nothing about Nomad's API is imitated: bytes pass through unchanged. With ``tls`` (a
+server-side SSLContext) the proxy terminates TLS in front of the agent's plain HTTP, so
+the client's certificate handling meets a real server handshake.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -18,8 +21,12 @@ from types import TracebackType
 class TcpProxy:
     """Listens on a free loopback port and forwards to ``target`` (host, port)."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(
+        self, target_host: str, target_port: int, *, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.target = (target_host, target_port)
+        self.tls = tls
+        self.handshake_failures: list[str] = []
         self.delay = 0.0
         self.connections = 0
         self._refusing = False
@@ -32,8 +39,8 @@ class TcpProxy:
 
     @property
     def address(self) -> str:
-        """``http://127.0.0.1:<port>``."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:<port>`` (``https://`` when terminating TLS)."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def refuse(self, refusing: bool) -> None:
         """While True, every new connection is reset as soon as it is accepted."""
@@ -75,16 +82,34 @@ class TcpProxy:
             if self._refusing:
                 _reset(client)
                 continue
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                _reset(client)
+            if self.tls is not None:
+                threading.Thread(target=self._handshake, args=(client,), daemon=True).start()
                 continue
-            upstream.settimeout(None)
-            with self._lock:
-                self._open.update((client, upstream))
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+            self._connect(client)
+
+    def _handshake(self, client: socket.socket) -> None:
+        assert self.tls is not None
+        client.settimeout(10)
+        try:
+            secure = self.tls.wrap_socket(client, server_side=True)
+        except (OSError, ssl.SSLError) as failure:
+            self.handshake_failures.append(str(failure))
+            _reset(client)
+            return
+        self._connect(secure)
+
+    def _connect(self, client: socket.socket) -> None:
+        client.settimeout(None)
+        try:
+            upstream = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            _reset(client)
+            return
+        upstream.settimeout(None)
+        with self._lock:
+            self._open.update((client, upstream))
+        for source, sink in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:
