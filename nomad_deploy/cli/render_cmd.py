@@ -8,8 +8,6 @@ import click
 
 from nomad_deploy.cli import state
 from nomad_deploy.cli.options import project_options
-from nomad_deploy.prepare import VariableInputs, prepare_jobs
-from nomad_deploy.project import load_project
 
 
 @click.command(
@@ -45,6 +43,9 @@ def render(
 
     Nothing is contacted unless a template uses vault()/consul lookups.
     """
+    from nomad_deploy.prepare import VariableInputs, prepare_jobs
+    from nomad_deploy.project import load_project
+
     project = load_project(config)
     from nomad_deploy.cli.connect import cluster_lookups
 

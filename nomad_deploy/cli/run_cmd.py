@@ -14,7 +14,6 @@ from nomad_deploy.cli.deploy_options import output_option
 from nomad_deploy.cli.exit_codes import EXIT_CODES_HELP, ExitCode, outcome_exit_code
 from nomad_deploy.cli.failure import exit_code_for
 from nomad_deploy.cli.options import project_options
-from nomad_deploy.cli.preflight_jobs import prepare_for_nomad
 from nomad_deploy.durations import parse_duration
 from nomad_deploy.errors import UsageError
 from nomad_deploy.ui.errors import format_error
@@ -98,6 +97,7 @@ def run(
     """Deploy JOBS: render, plan, register (refusing to overwrite a job changed since the
     plan) and follow evaluation, deployment and allocations to the end."""
     from nomad_deploy.cli.connect import nomad_client
+    from nomad_deploy.cli.preflight_jobs import prepare_for_nomad
     from nomad_deploy.deploy.deployment import PromotePolicy
     from nomad_deploy.deploy.run import RunOptions, run_job
     from nomad_deploy.deploy.watch import WatchOptions

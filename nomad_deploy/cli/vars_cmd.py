@@ -9,8 +9,6 @@ import click
 
 from nomad_deploy.cli import state
 from nomad_deploy.cli.options import project_options
-from nomad_deploy.prepare import VariableInputs, job_variables
-from nomad_deploy.project import load_project
 
 
 @click.command(
@@ -44,6 +42,9 @@ def vars_(
     output: str,
 ) -> int:
     """Print JOB's merged variables for an environment, each with its source."""
+    from nomad_deploy.prepare import VariableInputs, job_variables
+    from nomad_deploy.project import load_project
+
     project = load_project(config)
     environment = project.environment(env_name)
     spec = project.resolve_job(job)

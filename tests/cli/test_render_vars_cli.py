@@ -4,6 +4,8 @@ script in a subprocess, on a small project in a temporary directory."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -214,6 +216,31 @@ def test_every_command_help_shows_examples(tmp_path: Path, command: str) -> None
     assert result.stdout.startswith(f"Usage: nomad-deploy {command} ")
     examples = result.stdout.split("Examples:", 1)[1]
     assert f"nomad-deploy {command} " in examples
+
+
+HEAVY_MODULES = ("jinja2", "yaml", "hcl2", "lark", "requests", "rich", "hvac", "consul", "nomad")
+
+HELP_PROBE = """\
+import sys
+from nomad_deploy.cli.main import entry
+sys.argv = ["nomad-deploy", *sys.argv[1:], "--help"]
+try:
+    entry()
+except SystemExit:
+    pass
+print(",".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("command", ["", *COMMANDS])
+def test_help_loads_no_heavy_library(tmp_path: Path, command: str) -> None:
+    """Help stays fast: templating, HCL, HTTP and terminal libraries load only for work."""
+    probe = HELP_PROBE.format(heavy=HEAVY_MODULES)
+    argv = [sys.executable, "-c", probe, *([command] if command else [])]
+    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Usage: nomad-deploy" in result.stdout
+    assert result.stderr.strip().splitlines()[-1:] in ([], [""]), result.stderr
 
 
 def test_config_option_points_at_a_project_elsewhere(
