@@ -52,13 +52,7 @@ class NomadTransport:
         import nomad.api.base  # lazily: keeps CLI start-up fast
 
         session = requests.Session()
-        adapter = tls_adapter(
-            ca_file=settings.ca_cert,
-            ca_path=settings.ca_path,
-            server_name=settings.tls_server_name,
-            skip_verify=settings.skip_verify,
-            ca_path_variable="NOMAD_CAPATH",
-        )
+        adapter = tls_adapter(settings, "NOMAD")
         if adapter is not None:
             session.mount("https://", adapter)
         if settings.http_auth:

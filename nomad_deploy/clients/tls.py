@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from requests import PreparedRequest
 from requests.adapters import HTTPAdapter
@@ -71,23 +71,30 @@ class TLSAdapter(HTTPAdapter):
         return host, pool
 
 
-def tls_adapter(
-    *,
-    ca_file: str | None,
-    ca_path: str | None,
-    server_name: str | None,
-    skip_verify: bool,
-    ca_path_variable: str,
-) -> TLSAdapter | None:
-    """The adapter these settings need for HTTPS, or None when ``verify=`` suffices
-    (a CA file wins over a CA directory, as in the Go CLIs)."""
-    needs_directory = bool(ca_path) and not ca_file
-    if skip_verify or not (server_name or needs_directory):
+class TLSSettings(Protocol):
+    """The TLS fields NomadSettings and VaultSettings share."""
+
+    @property
+    def ca_cert(self) -> str | None: ...
+    @property
+    def ca_path(self) -> str | None: ...
+    @property
+    def tls_server_name(self) -> str | None: ...
+    @property
+    def skip_verify(self) -> bool: ...
+
+
+def tls_adapter(settings: TLSSettings, prefix: str) -> TLSAdapter | None:
+    """The adapter ``settings`` need for HTTPS, or None when ``verify=`` suffices (a CA
+    file wins over a CA directory, as in the Go CLIs). ``prefix`` (NOMAD or VAULT) names
+    the variables in errors."""
+    needs_directory = bool(settings.ca_path) and not settings.ca_cert
+    if settings.skip_verify or not (settings.tls_server_name or needs_directory):
         return None
-    context = (
-        ca_directory_context(Path(str(ca_path)), ca_path_variable) if needs_directory else None
-    )
-    return TLSAdapter(server_name=server_name, context=context)
+    context = None
+    if needs_directory:
+        context = ca_directory_context(Path(str(settings.ca_path)), f"{prefix}_CAPATH")
+    return TLSAdapter(server_name=settings.tls_server_name, context=context)
 
 
 def tls_failure_reason(text: str, prefix: str, *, has_client_cert: bool = False) -> str:

@@ -112,13 +112,7 @@ class VaultClient:
         session.verify = verify
         if settings.client_cert and settings.client_key:
             session.cert = (settings.client_cert, settings.client_key)
-        adapter = tls_adapter(
-            ca_file=settings.ca_cert,
-            ca_path=settings.ca_path,
-            server_name=settings.tls_server_name,
-            skip_verify=settings.skip_verify,
-            ca_path_variable="VAULT_CAPATH",
-        )
+        adapter = tls_adapter(settings, "VAULT")
         if adapter is not None:
             session.mount("https://", adapter)
         self.settings = settings

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from nomad_deploy.clients.nomad_settings import NomadSettings
 from nomad_deploy.clients.tls import TLSAdapter, ca_directory_context, tls_adapter
 from nomad_deploy.errors import UsageError
 from tests.live.certs import make_pki
@@ -19,13 +20,10 @@ def adapter_for(
     server_name: str | None = None,
     skip_verify: bool = False,
 ) -> TLSAdapter | None:
-    return tls_adapter(
-        ca_file=ca_file,
-        ca_path=ca_path,
-        server_name=server_name,
-        skip_verify=skip_verify,
-        ca_path_variable="NOMAD_CAPATH",
+    settings = NomadSettings(
+        ca_cert=ca_file, ca_path=ca_path, tls_server_name=server_name, skip_verify=skip_verify
     )
+    return tls_adapter(settings, "NOMAD")
 
 
 def pool_attributes(adapter: TLSAdapter, url: str, verify: bool | str) -> dict[str, object]:
