@@ -1,16 +1,19 @@
+// Command nomad is the official Nomad agent and CLI (v1.6.3, MPL-2.0), built from the
+// github.com/hashicorp/nomad module as an ordinary dependency. Nothing of Nomad is
+// re-implemented here.
 package main
 
 import (
 	"os"
 
+	// Plugins Nomad re-executes itself for.
 	_ "github.com/hashicorp/nomad/client/allocrunner/taskrunner/getter"
-	_ "github.com/hashicorp/nomad/client/allocrunner/taskrunner/template/renderer"
 	_ "github.com/hashicorp/nomad/client/logmon"
 	_ "github.com/hashicorp/nomad/drivers/shared/executor"
 
-	"github.com/hashicorp/cli"
 	"github.com/hashicorp/nomad/command"
 	"github.com/hashicorp/nomad/version"
+	"github.com/mitchellh/cli"
 )
 
 func main() {
