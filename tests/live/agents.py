@@ -25,8 +25,12 @@ BIN_DIR = ROOT / ".harness" / "bin"
 CONFIG_DIR = ROOT / "tests" / "harness" / "config"
 LOOPBACK = "127.0.0.1"
 VAULT_ROOT_TOKEN = "nomad-deploy-root"
-VAULT_JWT_PATH = "jwt-nomad"
-VAULT_NOMAD_ROLE = "nomad-workloads"
+# The policy jobs ask for (vault { policies = [...] }), and the token role the Nomad
+# server creates task tokens from (Nomad 1.6's token workflow, as `nomad setup vault`
+# documented it before workload identity).
+VAULT_WORKLOAD_POLICY = "nomad-workloads"
+VAULT_TOKEN_ROLE = "nomad-cluster"
+VAULT_SERVER_POLICY = "nomad-server"
 
 
 class HarnessError(RuntimeError):
@@ -45,8 +49,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def render_config(name: str, values: dict[str, str | int], target: Path) -> Path:
-    """Fill ``${NAME}`` placeholders of tests/harness/config/<name> into ``target``."""
+def fill_config(name: str, values: dict[str, str | int]) -> str:
+    """The text of tests/harness/config/<name> with its ``${NAME}`` placeholders filled."""
     text = (CONFIG_DIR / name).read_text()
 
     def replace(match: re.Match[str]) -> str:
@@ -55,7 +59,12 @@ def render_config(name: str, values: dict[str, str | int], target: Path) -> Path
             raise HarnessError(f"{name}: no value for ${{{key}}}")
         return str(values[key])
 
-    target.write_text(re.sub(r"\$\{([A-Z_]+)\}", replace, text))
+    return re.sub(r"\$\{([A-Z_]+)\}", replace, text)
+
+
+def render_config(name: str, values: dict[str, str | int], target: Path) -> Path:
+    """Fill ``${NAME}`` placeholders of tests/harness/config/<name> into ``target``."""
+    target.write_text(fill_config(name, values))
     return target
 
 
@@ -221,8 +230,8 @@ def start_vault(workdir: Path) -> VaultAgent:
 
 
 def start_nomad(workdir: Path, consul: ConsulAgent, vault: VaultAgent) -> NomadAgent:
-    """Start a Nomad dev agent wired to ``consul`` and ``vault``; return once its node is
-    ready with raw_exec healthy, and Vault's JWT auth method trusts its identities."""
+    """Start a Nomad agent (server and client) wired to ``consul`` and ``vault``; return
+    once its node is ready with raw_exec healthy and Vault reachable from the client."""
     data_dir = workdir / "nomad"
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -237,59 +246,55 @@ def start_nomad(workdir: Path, consul: ConsulAgent, vault: VaultAgent) -> NomadA
             "SERF_PORT": free_port(),
             "CONSUL_ADDR": consul.address.removeprefix("http://"),
             "VAULT_URL": vault.address,
-            "VAULT_JWT_PATH": VAULT_JWT_PATH,
+            "VAULT_SERVER_TOKEN": configure_vault_for_nomad(vault),
+            "VAULT_TOKEN_ROLE": VAULT_TOKEN_ROLE,
         },
         data_dir / "nomad.hcl",
     )
     agent = NomadAgent("nomad", f"http://{LOOPBACK}:{port}", data_dir, data_dir / "agent.log")
 
     def ready() -> bool:
-        nodes = requests.get(f"{agent.address}/v1/nodes?resources=true", timeout=2)
+        nodes = requests.get(f"{agent.address}/v1/nodes", timeout=2)
         if not nodes.ok:
             return False
-        for node in nodes.json():
-            drivers = node.get("Drivers") or {}
-            raw_exec = drivers.get("raw_exec") or {}
-            if node.get("Status") == "ready" and raw_exec.get("Healthy"):
-                jwks = requests.get(f"{agent.address}/.well-known/jwks.json", timeout=2)
-                return jwks.ok and bool(jwks.json().get("keys"))
+        for stub in nodes.json():
+            if stub.get("Status") != "ready":
+                continue
+            node = requests.get(f"{agent.address}/v1/node/{stub['ID']}", timeout=2).json()
+            raw_exec = (node.get("Drivers") or {}).get("raw_exec") or {}
+            vault_ok = (node.get("Attributes") or {}).get("vault.accessible") == "true"
+            return bool(raw_exec.get("Healthy")) and vault_ok
         return False
 
     _start(agent, [str(binary("nomad")), "agent", "-dev", f"-config={config}"], ready, 90)
-    configure_vault_for_nomad(vault, agent)
     return agent
 
 
-def configure_vault_for_nomad(vault: VaultAgent, nomad: NomadAgent) -> None:
-    """What ``nomad setup vault`` does: a JWT auth method trusting Nomad's JWKS, a role
-    for workloads and the policy that role grants."""
-    policy = (CONFIG_DIR / "vault-nomad-policy.hcl").read_text()
-    vault.request("PUT", f"sys/policies/acl/{VAULT_NOMAD_ROLE}", json={"policy": policy})
-    vault.request("POST", f"sys/auth/{VAULT_JWT_PATH}", json={"type": "jwt"})
+def configure_vault_for_nomad(vault: VaultAgent) -> str:
+    """What Nomad's Vault integration guide sets up for the token workflow: the policy
+    tasks ask for, a periodic orphan token role the server creates task tokens from, and
+    a server token limited to that role. Returns the server token."""
+    values: dict[str, str | int] = {"VAULT_TOKEN_ROLE": VAULT_TOKEN_ROLE}
+    for policy, config in (
+        (VAULT_WORKLOAD_POLICY, "vault-nomad-policy.hcl"),
+        (VAULT_SERVER_POLICY, "vault-nomad-server-policy.hcl"),
+    ):
+        text = fill_config(config, values)
+        vault.request("PUT", f"sys/policies/acl/{policy}", json={"policy": text})
     vault.request(
         "POST",
-        f"auth/{VAULT_JWT_PATH}/config",
+        f"auth/token/roles/{VAULT_TOKEN_ROLE}",
         json={
-            "jwks_url": f"{nomad.address}/.well-known/jwks.json",
-            "jwt_supported_algs": ["RS256", "EdDSA"],
-            "default_role": VAULT_NOMAD_ROLE,
+            "disallowed_policies": [VAULT_SERVER_POLICY],
+            "orphan": True,
+            "renewable": True,
+            "token_period": "72h",
+            "token_explicit_max_ttl": 0,
         },
     )
-    vault.request(
+    created = vault.request(
         "POST",
-        f"auth/{VAULT_JWT_PATH}/role/{VAULT_NOMAD_ROLE}",
-        json={
-            "role_type": "jwt",
-            "bound_audiences": ["vault.io"],
-            "user_claim": "/nomad_job_id",
-            "user_claim_json_pointer": True,
-            "claim_mappings": {
-                "nomad_namespace": "nomad_namespace",
-                "nomad_job_id": "nomad_job_id",
-                "nomad_task": "nomad_task",
-            },
-            "token_type": "service",
-            "token_policies": [VAULT_NOMAD_ROLE],
-            "token_period": "30m",
-        },
+        "auth/token/create-orphan",
+        json={"policies": [VAULT_SERVER_POLICY], "period": "72h", "renewable": True},
     )
+    return str(created.json()["auth"]["client_token"])

@@ -127,7 +127,9 @@ job "{job_id}" {{
         command = "/bin/sleep"
         args    = ["300"]
       }}
-      vault {{}}
+      vault {{
+        policies = ["nomad-workloads"]
+      }}
       template {{
         data        = <<-EOT
         {{{{ with secret "secret/data/harness-app" }}}}{{{{ .Data.data.password }}}}{{{{ end }}}}

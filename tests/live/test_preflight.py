@@ -24,7 +24,9 @@ job {{ job_id | hcl }} {
         command = "/bin/sleep"
         args    = ["600"]
       }
-      vault {}
+      vault {
+        policies = ["nomad-workloads"]
+      }
       template {
         destination = "secrets/app.env"
         env         = true

@@ -1,5 +1,7 @@
-# Nomad dev agent (server + client) integrated with Consul (service registration) and
-# Vault (workload identity: tasks log in to the JWT auth method at ${VAULT_JWT_PATH}).
+# Nomad agent (server + client) integrated with Consul (service registration) and Vault.
+# Nomad 1.6 (the newest open-source release) has no Vault workload identity: the server
+# holds a Vault token and creates each task's token from the token role
+# ${VAULT_TOKEN_ROLE}; a job asks for policies with `vault { policies = [...] }`.
 name      = "${NODE_NAME}"
 bind_addr = "${BIND_ADDR}"
 data_dir  = "${DATA_DIR}"
@@ -31,12 +33,8 @@ consul {
 }
 
 vault {
-  enabled               = true
-  address               = "${VAULT_URL}"
-  jwt_auth_backend_path = "${VAULT_JWT_PATH}"
-
-  default_identity {
-    aud = ["vault.io"]
-    ttl = "1h"
-  }
+  enabled          = true
+  address          = "${VAULT_URL}"
+  token            = "${VAULT_SERVER_TOKEN}"
+  create_from_role = "${VAULT_TOKEN_ROLE}"
 }

@@ -1,4 +1,4 @@
-# What a Nomad task may read with its workload identity (the role "nomad-workloads").
+# What a Nomad task may read: the policy jobs ask for with vault { policies = [...] }.
 path "secret/data/*" {
   capabilities = ["read"]
 }
