@@ -44,12 +44,16 @@ def build(version: str, out_dir: Path, **env: str) -> subprocess.CompletedProces
 
 
 @pytest.fixture(scope="session")
-def release(tmp_path_factory: pytest.TempPathFactory) -> BuiltRelease:
+def elixir() -> None:
     if shutil.which("mix") is None:
         message = "elixir/mix not on PATH: apt-get install --no-install-recommends elixir"
         if os.environ.get("NOMAD_DEPLOY_REQUIRE_LIVE") == "1":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def release(elixir: None, tmp_path_factory: pytest.TempPathFactory) -> BuiltRelease:
     out_dir = tmp_path_factory.mktemp("releases")
     started = time.monotonic()
     result = build(VERSION, out_dir)

@@ -48,7 +48,7 @@ def test_rebuild_of_same_version_keeps_the_tarball(release: BuiltRelease) -> Non
     assert var_file["release"]["url"] == f"https://dl.example/{release.tarball.name}"
 
 
-def test_rejects_a_version_that_is_not_semver(tmp_path: Path) -> None:
+def test_rejects_a_version_that_is_not_semver(elixir: None, tmp_path: Path) -> None:
     result = build("v1", tmp_path)
     assert result.returncode != 0
     assert "version 'v1' is not SemVer" in result.stderr
