@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.release.processes import kill_processes_under
 from tests.release.release_node import ReleaseNode
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,3 +83,4 @@ def start_node(release: BuiltRelease, tmp_path: Path) -> Iterator[Callable[..., 
     yield start
     for node in nodes:
         node.kill()
+    kill_processes_under(release.root)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 from pathlib import Path
 
@@ -23,6 +25,13 @@ def processes_under(root: Path) -> list[str]:
         if state != "Z" and str(root) in cmdline:
             found.append(f"{entry.name}: {cmdline.strip()}")
     return found
+
+
+def kill_processes_under(root: Path) -> None:
+    """SIGKILL what processes_under finds: a test that failed must not leak an epmd."""
+    for process in processes_under(root):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(process.split(":", 1)[0]), signal.SIGKILL)
 
 
 def command_line(pid: int) -> str:
