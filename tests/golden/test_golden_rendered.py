@@ -22,7 +22,7 @@ GOLDEN = Path(__file__).resolve().parent / "rendered"
 
 
 @pytest.mark.parametrize("env", ["dev", "vagrant"])
-@pytest.mark.parametrize("job", ["hello_nomad", "nginx"])
+@pytest.mark.parametrize("job", ["hello_nomad_migrate", "hello_nomad", "nginx"])
 def test_rendered_job_matches_golden(job: str, env: str, update_golden: bool) -> None:
     project = load_project(ROOT / "nomad-deploy.toml")
     spec = project.jobs[job]

@@ -9,8 +9,9 @@ job "hello_nomad" {
 
     network {
       port "http" {}
-      # Erlang distribution: pinned per allocation through ELIXIR_ERL_OPTIONS below.
-      port "epmd_dist" {}
+      # Erlang distribution: the node listens here (RELEASE_DIST_PORT, no epmd) and its
+      # peers read the port from the "-dist" service below.
+      port "dist" {}
     }
 
     update {
@@ -31,14 +32,19 @@ job "hello_nomad" {
       mode     = "fail"
     }
 
-    # Deregister from the load balancer first, then signal the task.
+    # Deregister from the load balancer first (nginx re-renders its upstreams within 2 s),
+    # then signal the task: requests in flight finish, no new ones arrive.
     shutdown_delay = "5s"
 
     service {
       name     = "hello-nomad"
       provider = "consul"
       port     = "http"
-      tags     = ["http", "phoenix"]
+      # nginx sends users to instances tagged "live" and its preview listener to those
+      # tagged "canary": canaries register with canary_tags until promotion, then Nomad
+      # re-registers them with tags. Users never see a version before it is promoted.
+      tags        = ["http", "live"]
+      canary_tags = ["http", "canary"]
 
       check {
         type     = "http"
@@ -53,50 +59,21 @@ job "hello_nomad" {
       }
     }
 
-    task "migrate" {
-      lifecycle {
-        hook    = "prestart"
-        sidecar = false
-      }
+    # Every instance's Erlang distribution endpoint, for the peers template: the node name
+    # in the first tag (unique per allocation), the address and port as registered. Listed
+    # while the app answers /health: peers only try nodes that are up.
+    service {
+      name     = "hello-nomad-dist"
+      provider = "consul"
+      port     = "dist"
+      tags     = ["hello_nomad-${NOMAD_SHORT_ALLOC_ID}"]
 
-      driver = "exec"
-      user   = "hello_nomad"
-
-      artifact {
-        source      = "http://192.168.56.1:8000/hello_nomad-0.1.0.tar.gz"
-        destination = "local/"
-        options {
-          checksum = "sha256:5f2b6a1c4f1e0d3b9a8c7e6d5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a"
-        }
-      }
-
-      # Workload identity: the Vault role maps the task's JWT to a policy (Nomad >= 1.7).
-      vault {
-        role = "hello_nomad"
-      }
-
-      template {
-        # SECRET_KEY_BASE and RELEASE_COOKIE, read on the client: never in the job spec.
-        data        = <<-EOT
-{{- /* consul-template, rendered by Nomad on the client: never parsed by Jinja. */ -}}
-{{ with secret "secret/data/hello_nomad" -}}
-SECRET_KEY_BASE={{ .Data.data.secret_key_base | toJSON }}
-RELEASE_COOKIE={{ .Data.data.release_cookie | toJSON }}
-{{ end -}}
-EOT
-        destination = "secrets/app.env"
-        env         = true
-        change_mode = "restart"
-      }
-
-      config {
-        command = "local/bin/hello_nomad"
-        args    = ["eval", "HelloNomad.Release.migrate"]
-      }
-
-      resources {
-        cpu    = 200
-        memory = 256
+      check {
+        type     = "http"
+        port     = "http"
+        path     = "/health"
+        interval = "10s"
+        timeout  = "2s"
       }
     }
 
@@ -131,6 +108,18 @@ EOT
         change_mode = "restart"
       }
 
+      template {
+        # CLUSTER_PEERS_FILE: name@host:port of every instance, this one included. The app
+        # re-reads it every CLUSTER_POLL_MS, so a change needs no restart.
+        data        = <<-EOT
+{{- range service "hello-nomad-dist" }}
+{{ index .Tags 0 }}@{{ .Address }}:{{ .Port }}
+{{- end }}
+        EOT
+        destination = "local/cluster_peers"
+        change_mode = "noop"
+      }
+
       config {
         command = "local/bin/hello_nomad"
         args    = ["start"]
@@ -138,12 +127,18 @@ EOT
 
       env {
         PORT                 = "${NOMAD_PORT_http}"
-        PHX_SERVER           = "true"
+        BIND_IP              = "${NOMAD_IP_http}"
         PHX_HOST             = "192.168.56.10"
         RELEASE_DISTRIBUTION = "name"
         # Unique per allocation: canaries reuse NOMAD_ALLOC_INDEX, alloc ids never repeat.
-        RELEASE_NODE         = "hello_nomad-${NOMAD_SHORT_ALLOC_ID}@${NOMAD_IP_http}"
-        ELIXIR_ERL_OPTIONS   = "-kernel inet_dist_listen_min ${NOMAD_PORT_epmd_dist} inet_dist_listen_max ${NOMAD_PORT_epmd_dist}"
+        RELEASE_NODE         = "hello_nomad-${NOMAD_SHORT_ALLOC_ID}@${NOMAD_IP_dist}"
+        RELEASE_DIST_PORT    = "${NOMAD_PORT_dist}"
+        CLUSTER_PEERS_FILE   = "${NOMAD_TASK_DIR}/cluster_peers"
+        CLUSTER_POLL_MS      = "5000"
+        # The release folder belongs to the artifact download; the runtime config goes here.
+        RELEASE_TMP          = "${NOMAD_TASK_DIR}/tmp"
+        # A crash dump lands next to the task's logs, where `nomad alloc fs` finds it.
+        ERL_CRASH_DUMP       = "${NOMAD_ALLOC_DIR}/logs"
       }
 
       # The BEAM stops gracefully on SIGTERM (Nomad's default SIGINT kills it at once).

@@ -11,6 +11,9 @@ job "nginx" {
       port "http" {
         static = 8080
       }
+      port "preview" {
+        static = 8081
+      }
     }
 
     # A static port allows one nginx per host: replace in place, one at a time.
@@ -86,10 +89,21 @@ http {
 
   upstream hello_nomad {
     least_conn;
-{{- range service "hello-nomad" }}
+{{- $live := service "live.hello-nomad" }}
+{{- if $live }}{{ range $live }}
+    server {{ .Address }}:{{ .Port }} max_fails=3 fail_timeout=30s;
+{{- end }}{{ else }}{{ range service "hello-nomad" }}
     server {{ .Address }}:{{ .Port }} max_fails=3 fail_timeout=30s;
 {{- else }}
     server 127.0.0.1:65535; # no healthy instance yet: answer 502
+{{- end }}{{ end }}
+  }
+
+  upstream hello_nomad_preview {
+{{- range service "canary.hello-nomad" }}
+    server {{ .Address }}:{{ .Port }};
+{{- else }}
+    server 127.0.0.1:65535; # no canary: answer 502
 {{- end }}
   }
 
@@ -113,11 +127,36 @@ http {
       proxy_read_timeout 120s;
     }
   }
+
+  # Preview: the canaries of a canary or blue/green deploy, before promotion.
+  server {
+    listen {{ env "NOMAD_PORT_preview" }};
+
+    location / {
+      proxy_pass http://hello_nomad_preview;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_read_timeout 120s;
+    }
+  }
 }
         EOT
         destination   = "local/nginx.conf"
         change_mode   = "signal"
         change_signal = "SIGHUP"
+        # Reload within 2 s of a catalog change (by default the client waits at least 5 s,
+        # then up to 5 s more of splay before the signal): well inside hello_nomad's
+        # shutdown_delay, so a stopping instance leaves the upstream before it stops.
+        splay         = "0s"
+        wait {
+          min = "500ms"
+          max = "2s"
+        }
       }
 
       resources {
