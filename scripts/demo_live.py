@@ -3,7 +3,8 @@
 Starts the test harness's Consul, Vault and Nomad (tests/live/agents.py), builds the
 release (scripts/build-release), serves it on loopback, stores its secrets in Vault, runs
 `nomad-deploy run hello_nomad_migrate hello_nomad nginx --env dev`, prints the URLs and
-keeps everything up until Ctrl-C (or --for), then stops the agents and their tasks.
+keeps everything up until Ctrl-C (or --for), then stops the agents and their tasks and
+removes their folder.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import http.server
 import os
 import secrets
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -109,8 +111,8 @@ def main() -> int:
         env_file.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
         print(
             f"\ndemo-live: deployed in {time.monotonic() - started:.0f}s\n"
-            f"  open      http://127.0.0.1:{args.port}/          (also /cluster, /deployment_id)\n"
-            f"  preview   http://127.0.0.1:{args.preview_port}/  (canaries, until promotion)\n"
+            f"  open      http://127.0.0.1:{args.port}/  (also /cluster, /deployment_id)\n"
+            f"  preview   http://127.0.0.1:{args.preview_port}/  (the canaries, until promotion)\n"
             f"  release   {base_url}/hello_nomad-{args.version}.tar.gz\n"
             f"  Nomad UI  {nomad.address}/ui/\n"
             f"In another shell: . {env_file}; then for a blue/green update:\n"
@@ -131,6 +133,7 @@ def main() -> int:
         for agent in reversed(agents):
             agent.stop()
         server.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def build(version: str, base_url: str) -> None:

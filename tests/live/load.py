@@ -30,7 +30,7 @@ class LoadResult:
     failed: int = 0
     versions: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
-    seconds: float = 0.0
+    seconds: float = 0.0  # from the start to the last answer
     first_seen: dict[str, float] = field(default_factory=dict)
     last_seen: dict[str, float] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests
@@ -122,7 +122,6 @@ class Load:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=self.timeout + 5)
-        self.result.seconds = time.monotonic() - self._started
         return self.result
 
     def sent(self) -> int:
@@ -140,6 +139,7 @@ class Load:
             version, failure = self._request()
             answered = self.elapsed()
             with self._lock:
+                self.result.seconds = max(self.result.seconds, answered)
                 if failure is None:
                     self.result.versions[version] += 1
                     self.result.latencies.append(answered - asked)
