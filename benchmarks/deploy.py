@@ -29,7 +29,7 @@ from nomad_deploy.deploy.events import (  # noqa: E402
     EvaluationUpdate,
     Event,
 )
-from nomad_deploy.deploy.run import RunOptions, run_job  # noqa: E402
+from nomad_deploy.deploy.pipeline import RunOptions, run_job  # noqa: E402
 from nomad_deploy.render import RenderedJob  # noqa: E402
 from tests.live.agents import binary, start_consul, start_nomad, start_vault  # noqa: E402
 

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from nomad_deploy.checks.validate import validate_offline
 from nomad_deploy.prepare import prepare_jobs
 from nomad_deploy.project import load_project
-from nomad_deploy.validate import validate_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from nomad_deploy.cli.connect import nomad_client
 from nomad_deploy.clients.nomad import NomadClient
 from nomad_deploy.errors import ConfigError
-from nomad_deploy.hcl import outline, parse_hcl
+from nomad_deploy.jobspec.outline import outline
+from nomad_deploy.jobspec.parse import parse_hcl
 from nomad_deploy.prepare import VariableInputs, prepare_jobs
 from nomad_deploy.project import Environment, load_project
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from nomad_deploy.checks.preflight import PreflightFinding, preflight
+from nomad_deploy.checks.validate import validate_offline
 from nomad_deploy.cli import state
-from nomad_deploy.deploy.preflight import PreflightFinding, preflight
 from nomad_deploy.errors import PreflightError, ValidationError
 from nomad_deploy.prepare import PreparedJob, VariableInputs, prepare_jobs
 from nomad_deploy.project import Environment, Project, load_project
-from nomad_deploy.validate import validate_offline
 
 
 def prepare_for_nomad(

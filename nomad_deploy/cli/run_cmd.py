@@ -99,7 +99,7 @@ def run(
     from nomad_deploy.cli.connect import nomad_client
     from nomad_deploy.cli.preflight_jobs import prepare_for_nomad
     from nomad_deploy.deploy.deployment import PromotePolicy
-    from nomad_deploy.deploy.run import RunOptions, run_job
+    from nomad_deploy.deploy.pipeline import RunOptions, run_job
     from nomad_deploy.deploy.watch import WatchOptions
     from nomad_deploy.deploy.waves import run_waves, worst_exit_code
     from nomad_deploy.ui.console import make_console

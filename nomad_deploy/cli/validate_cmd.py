@@ -13,7 +13,7 @@ from nomad_deploy.cli.exit_codes import ExitCode
 from nomad_deploy.cli.options import project_options
 
 if TYPE_CHECKING:
-    from nomad_deploy.validate import ValidationReport
+    from nomad_deploy.checks.validate import ValidationReport
 
 
 @click.command(
@@ -55,10 +55,10 @@ def validate(
 ) -> int:
     """Render JOBS and check them: HCL syntax mapped back to template lines, job structure
     and lint rules. Every job is checked and every finding reported before exiting."""
+    from nomad_deploy.checks.validate import validate_offline
     from nomad_deploy.prepare import VariableInputs, prepare_jobs
     from nomad_deploy.project import load_project
     from nomad_deploy.ui.findings import finding_line, summary_line
-    from nomad_deploy.validate import validate_offline
 
     project = load_project(config)
     from nomad_deploy.cli.connect import cluster_lookups

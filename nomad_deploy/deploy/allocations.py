@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from nomad_deploy.deploy.events import AllocationsUpdate, Finished, Outcome
-from nomad_deploy.deploy.inspect import inspect_failures
+from nomad_deploy.deploy.failures import inspect_failures
 
 if TYPE_CHECKING:
     from nomad_deploy.deploy.watch import Watcher

@@ -20,7 +20,7 @@ from nomad_deploy.deploy.events import (
     Outcome,
     Promoted,
 )
-from nomad_deploy.deploy.inspect import inspect_failures
+from nomad_deploy.deploy.failures import inspect_failures
 from nomad_deploy.durations import parse_duration
 
 if TYPE_CHECKING:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from nomad_deploy.errors import NomadAPIError
-from nomad_deploy.hcl import template_location
 from nomad_deploy.render import RenderedJob
 
 
@@ -73,7 +72,7 @@ def parse_on_server(api: PlanAPI, rendered: RenderedJob) -> dict[str, Any]:
         position = _SERVER_POSITION.search(refused.message)
         if position:
             line, column = int(position.group(1)), int(position.group(2))
-            refused.with_context("Template", template_location(rendered, line, column))
+            refused.with_context("Template", rendered.location(line, column))
         raise
 
 

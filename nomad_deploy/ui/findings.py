@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nomad_deploy.validate import Finding, ValidationReport
+from nomad_deploy.checks.validate import Finding, ValidationReport
 
 
 def finding_line(finding: Finding) -> str:

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from nomad_deploy.errors import HclSyntaxError, RenderError
-from nomad_deploy.gotemplate import find_references
-from nomad_deploy.hcl import decode_string, parse_hcl
+from nomad_deploy.jobspec.gotemplate import find_references
+from nomad_deploy.jobspec.literals import decode_string
+from nomad_deploy.jobspec.parse import parse_hcl
 from nomad_deploy.prepare import prepare_jobs
 from nomad_deploy.project import load_project
 from nomad_deploy.render import RenderedJob, render_text

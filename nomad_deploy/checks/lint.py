@@ -8,17 +8,16 @@ Each rule is a generator ``check(outline, job)`` yielding ``(message, rendered l
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from nomad_deploy.hcl import GroupOutline, JobOutline, TaskOutline, template_location
+from nomad_deploy.jobspec.model import GroupOutline, JobOutline, TaskOutline
 
 if TYPE_CHECKING:
     from nomad_deploy.render import RenderedJob
 
 Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)
@@ -73,13 +72,14 @@ def release_command(task: TaskOutline) -> str | None:
     return None
 
 
-def _is_long_running_release(task: TaskOutline) -> bool:
+def _runs_release(task: TaskOutline) -> bool:
+    """True when the task runs an Elixir release command, whichever (``daemon`` too)."""
     return release_command(task) is not None
 
 
 def _kill_signal(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[str, int]]:
     for _, task in job.tasks():
-        if _is_long_running_release(task) and (task.kill_signal or "").upper() != "SIGTERM":
+        if _runs_release(task) and (task.kill_signal or "").upper() != "SIGTERM":
             current = (
                 f"kill_signal = {task.kill_signal!r}"
                 if task.kill_signal
@@ -110,7 +110,7 @@ _UNIQUE_PER_ALLOC = re.compile(r"\$\{\s*(NOMAD_ALLOC_ID|NOMAD_SHORT_ALLOC_ID)\s*
 
 def _node_name(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[str, int]]:
     for group, task in job.tasks():
-        if not (_is_long_running_release(task) and _distribution_on(task)):
+        if not (_runs_release(task) and _distribution_on(task)):
             continue
         if not _overlapping_allocations(group):
             continue
@@ -356,17 +356,12 @@ RULES: tuple[Rule, ...] = (
     Rule("ND151", "info", "lookup with a computed argument", _dynamic_lookup),
 )
 
-RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
-
-
 def lint(outline: JobOutline, job: RenderedJob, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
     """Run ``rules`` over the outline; findings sorted by rendered line, then rule id."""
     found: list[tuple[int, str, Finding]] = []
     for rule in rules:
         for message, line in rule.check(outline, job):
-            finding = Finding(
-                rule.id, rule.severity, message, template_location(job, line), job.name
-            )
+            finding = Finding(rule.id, rule.severity, message, job.location(line), job.name)
             found.append((line, rule.id, finding))
     found.sort(key=lambda item: (item[0], item[1]))
     return [finding for _, _, finding in found]

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nomad_deploy.hcl import JobOutline, outline, parse_hcl
-from nomad_deploy.lint import Finding, lint
+from nomad_deploy.checks.lint import Finding, lint
+from nomad_deploy.jobspec.model import JobOutline
+from nomad_deploy.jobspec.outline import outline
+from nomad_deploy.jobspec.parse import parse_hcl
 
 if TYPE_CHECKING:
     from nomad_deploy.render import RenderedJob

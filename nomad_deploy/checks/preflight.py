@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from nomad_deploy.errors import NomadDeployError
-from nomad_deploy.gotemplate import split_service_query
-from nomad_deploy.hcl import JobOutline, template_location
+from nomad_deploy.jobspec.gotemplate import split_service_query
+from nomad_deploy.jobspec.model import JobOutline
 from nomad_deploy.render import RenderedJob
 
 
@@ -70,7 +70,7 @@ def preflight(
             for ref in template.references:
                 if ref.argument is None:
                     continue
-                where = template_location(rendered, ref.line, ref.column)
+                where = rendered.location(ref.line, ref.column)
                 label = f"{group.name}/{task.name}"
                 problem = _check(ref.kind, ref.argument, vault, consul, on_secret)
                 if problem is not None:
