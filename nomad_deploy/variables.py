@@ -3,7 +3,8 @@
 Precedence, lowest first: project ``[vars]``, the environment's var files in order, the
 environment's inline ``[env.NAME.vars]``, the job's var files, ``--var-file`` in order,
 ``NOMAD_DEPLOY_VAR_<key>`` environment variables (``__`` nests), ``--var key=value``
-(dots nest). Maps merge deeply; any other value (lists included) replaces.
+(dots nest), values given from Python. Maps merge deeply; any other value (lists
+included) replaces.
 """
 
 from __future__ import annotations
@@ -216,6 +217,7 @@ def collect_variables(
     *,
     var_files: Iterable[Path] = (),
     assignments: Iterable[str] = (),
+    overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> VariableSet:
     """Merge every layer for ``job`` in ``environment`` (precedence in the module doc)."""
@@ -237,4 +239,6 @@ def collect_variables(
     for text in assignments:
         dotted, value = parse_assignment(text)
         merger.set(dotted, value, VarSource("cli", f"--var {text}"))
+    if overrides:
+        merger.merge(overrides, VarSource("python", "variables given in Python"))
     return VariableSet(merger.values, merger.provenance)

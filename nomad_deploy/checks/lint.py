@@ -356,6 +356,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ND151", "info", "lookup with a computed argument", _dynamic_lookup),
 )
 
+
 def lint(outline: JobOutline, job: RenderedJob, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
     """Run ``rules`` over the outline; findings sorted by rendered line, then rule id."""
     found: list[tuple[int, str, Finding]] = []

@@ -1,4 +1,5 @@
-"""Options shared by the commands that render jobs."""
+"""Options the commands share, each defined once: ``--debug``, ``--output``, the project
+options (``--config``, ``--env``, ``--var``, ``--var-file``), JOB, and how to watch."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def debug_option(function: F) -> F:
-    """``--debug`` accepted after the command name too (``nomad-deploy run x --debug``)."""
+    """``--debug``, accepted before the command name and after it (``run x --debug``)."""
     return click.option(
         "--debug",
         is_flag=True,
@@ -22,6 +23,17 @@ def debug_option(function: F) -> F:
         is_eager=True,
         callback=lambda _ctx, _param, value: state.set_debug(value),
         help="Show tracebacks for errors.",
+    )(function)
+
+
+def output_option(function: F) -> F:
+    """``--output text|json``."""
+    return click.option(
+        "--output",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="text: for people (a live view on a terminal); json: for programs.",
     )(function)
 
 
@@ -56,3 +68,31 @@ def project_options(function: F) -> F:
     for decorator in reversed(decorators):
         function = decorator(function)
     return function
+
+
+def job_options(function: F) -> F:
+    """JOB (a project job, a template path, or a Nomad job ID) plus the project options:
+    a template is rendered with the same variables as ``run`` to find its job ID."""
+    return click.argument("job")(project_options(function))
+
+
+def promote_option(function: F) -> F:
+    """``--promote manual|auto|DURATION``."""
+    return click.option(
+        "--promote",
+        default="manual",
+        show_default=True,
+        help="Canaries: manual (exit 5 when healthy), auto, or a duration like 2m.",
+    )(function)
+
+
+def watch_options(function: F) -> F:
+    """``--timeout``, ``--detach`` and ``--output``."""
+    function = click.option(
+        "--timeout",
+        default="15m",
+        show_default=True,
+        help="Stop watching after this long (exit 124; the deployment continues).",
+    )(function)
+    function = click.option("--detach", is_flag=True, help="Do not watch the result.")(function)
+    return output_option(function)

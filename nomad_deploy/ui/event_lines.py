@@ -15,6 +15,7 @@ from nomad_deploy.deploy.events import (
     PlacementFailure,
     Promoted,
     Registered,
+    Reverted,
 )
 
 
@@ -57,6 +58,8 @@ def event_lines(event: Event) -> list[str]:
     if isinstance(event, Promoted):
         groups = ", ".join(event.groups) or "all groups"
         return [f"promoted canaries of deployment {event.deployment_id[:8]} ({groups})"]
+    if isinstance(event, Reverted):
+        return [f"reverted {event.job} to version {event.version}"]
     if isinstance(event, ConnectionTrouble):
         return [f"lost contact with Nomad at {event.address}: {event.message}; retrying"]
     if isinstance(event, ConsulServiceState):
