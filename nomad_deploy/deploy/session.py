@@ -57,7 +57,8 @@ class WatchSession:
         return body, (0 if new_index < index else new_index)
 
     def act(self, action: Callable[[], Any]) -> Any:
-        """Run a write (promote) once; connection trouble before it is retried."""
+        """Run a write (promote) through connection trouble like a read: the only write
+        made here, promoting canaries, does no harm when repeated."""
         return self._resilient(action)
 
     def _resilient(self, call: Callable[[], T]) -> T:
