@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,8 +21,8 @@ from nomad_deploy.durations import parse_duration
 
 if TYPE_CHECKING:
     from nomad_deploy.actions.target import JobRef
-    from nomad_deploy.deploy.events import Finished
-    from nomad_deploy.ui.console import Console
+    from nomad_deploy.context import Context
+    from nomad_deploy.deploy.events import Event, Finished
 
 
 def _ref(job: str, var_files: tuple[Path, ...], assignments: tuple[str, ...]) -> JobRef:
@@ -31,13 +32,22 @@ def _ref(job: str, var_files: tuple[Path, ...], assignments: tuple[str, ...]) ->
     return JobRef(job, VariableInputs(var_files, assignments))
 
 
-def _console(output: str) -> Console:
+def _watching(
+    config: Path | None,
+    env_name: str | None,
+    output: str,
+    act: Callable[[Context, Callable[[Event], None]], Finished | None],
+) -> int:
+    """Run a watching action with the command's context and a console for its events;
+    the exit code is the watch's outcome's (0 when it did not watch)."""
     from nomad_deploy.ui.console import make_console
 
-    return make_console(output, state.redactor().redact, prefix_jobs=False)
-
-
-def _finished_code(finished: Finished | None) -> int:
+    context = state.open_command_context(config, env_name)
+    console = make_console(output, context.redactor.redact, prefix_jobs=False)
+    try:
+        finished = act(context, console.event)
+    finally:
+        console.close()
     return ExitCode.OK if finished is None else outcome_exit_code(finished.outcome.value)
 
 
@@ -106,13 +116,9 @@ def watch(
             promote=PromotePolicy.parse(promote),
         ),
     )
-    context = state.open_command_context(config, env_name)
-    console = _console(output)
-    try:
-        finished = watch_job(context, options, emit=console.event)
-    finally:
-        console.close()
-    return _finished_code(finished)
+    return _watching(
+        config, env_name, output, lambda context, emit: watch_job(context, options, emit=emit)
+    )
 
 
 @click.command(
@@ -146,13 +152,12 @@ def promote(
         detach,
         WatchOptions(timeout=parse_duration(timeout, option="--timeout")),
     )
-    context = state.open_command_context(config, env_name)
-    console = _console(output)
-    try:
-        result = promote_job(context, options, emit=console.event)
-    finally:
-        console.close()
-    return _finished_code(result.finished)
+    return _watching(
+        config,
+        env_name,
+        output,
+        lambda context, emit: promote_job(context, options, emit=emit).finished,
+    )
 
 
 @click.command(
@@ -187,13 +192,12 @@ def revert(
         detach,
         WatchOptions(timeout=parse_duration(timeout, option="--timeout")),
     )
-    context = state.open_command_context(config, env_name)
-    console = _console(output)
-    try:
-        result = revert_job(context, options, emit=console.event)
-    finally:
-        console.close()
-    return _finished_code(result.finished)
+    return _watching(
+        config,
+        env_name,
+        output,
+        lambda context, emit: revert_job(context, options, emit=emit).finished,
+    )
 
 
 @click.command(
