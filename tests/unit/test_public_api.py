@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 from pathlib import Path
@@ -48,9 +49,8 @@ def test_public_names_are_not_shadowed_by_subpackages() -> None:
         path.parent.name for path in package.glob("*/__init__.py")
     }
     assert set(nomad_deploy.__all__) & submodules == set()
-    import nomad_deploy.deploy.events
-    import nomad_deploy.render.model
-
+    importlib.import_module("nomad_deploy.deploy.events")  # binds nomad_deploy.deploy
+    importlib.import_module("nomad_deploy.render.model")  # binds nomad_deploy.render
     assert callable(nomad_deploy.deploy_jobs) and callable(nomad_deploy.render_jobs)
 
 
