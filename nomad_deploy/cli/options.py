@@ -4,7 +4,6 @@ options (``--config``, ``--env``, ``--var``, ``--var-file``), JOB, and how to wa
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -39,6 +38,8 @@ def output_option(function: F) -> F:
 
 def project_options(function: F) -> F:
     """``--config``, ``--env``, ``--var`` and ``--var-file`` (plus ``--debug``)."""
+    from pathlib import Path  # here, not at the top: main imports this module for --help
+
     decorators = [
         click.option(
             "--config",

@@ -3,10 +3,11 @@ redactor every byte of output passes through."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from nomad_deploy.context import Context
     from nomad_deploy.redact import Redactor
 
