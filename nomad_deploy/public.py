@@ -1,5 +1,5 @@
 """The Python face of nomad-deploy: the verbs as plain functions (see README, "Use from
-Python"). ``nomad_deploy`` re-exports these lazily.
+Python"). ``nomad_deploy`` re-exports these lazily and lists them in its ``__all__``.
 
 Each takes a :class:`~nomad_deploy.context.Context` (from :func:`open_context`), job names
 (or template paths), and ``variables`` (a mapping, highest precedence) or ``var_files``.
@@ -13,9 +13,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nomad_deploy.context import Context, open_context
+from nomad_deploy.context import Context
+from nomad_deploy.context import open_context as open_context  # re-exported
 from nomad_deploy.prepare import VariableInputs
-from nomad_deploy.project import load_project
+from nomad_deploy.project import load_project as load_project  # re-exported
 
 if TYPE_CHECKING:
     from nomad_deploy.actions.plan import PlanResult
@@ -24,17 +25,6 @@ if TYPE_CHECKING:
     from nomad_deploy.deploy.events import Event, Finished
     from nomad_deploy.deploy.status import JobStatus
     from nomad_deploy.prepare import PreparedJob
-
-__all__ = [
-    "deploy_jobs",
-    "job_status",
-    "load_project",
-    "open_context",
-    "plan_jobs",
-    "render_jobs",
-    "validate_jobs",
-    "watch_job",
-]
 
 
 def _inputs(variables: Mapping[str, Any] | None, var_files: Iterable[str | Path]) -> VariableInputs:
