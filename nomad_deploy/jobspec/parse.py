@@ -86,26 +86,32 @@ def _user_cache_dir() -> Path:
 # python-hcl2's lexer rejects a template escape without a closing brace in the same string
 # ("$${", "a %%{ b"), which HashiCorp's HCL accepts. The escapes are swapped for private-use
 # characters of the same length before lexing (so columns stay right) and swapped back in
-# every value afterwards.
-_SHIELDS = {"$${": "\uf8f0\uf8f1\uf8f2", "%%{": "\uf8f3\uf8f4\uf8f5"}
+# every value afterwards; the characters are ones the text does not contain.
+_ESCAPES = ("$${", "%%{")
 
 
-def _shield_escapes(text: str) -> str:
-    for escape, shield in _SHIELDS.items():
-        text = text.replace(escape, shield)
-    return text
+class _Shields:
+    """The escapes of one text and the private-use stand-ins chosen for them."""
 
+    def __init__(self, text: str) -> None:
+        free = (chr(code) for code in range(0xF0000, 0xFFFFE) if chr(code) not in text)
+        self.pairs = [(escape, "".join(next(free) for _ in escape)) for escape in _ESCAPES]
 
-def _unshield(value: Any) -> Any:
-    if isinstance(value, str):
-        for escape, shield in _SHIELDS.items():
-            value = value.replace(shield, escape)
+    def shield(self, text: str) -> str:
+        for escape, stand_in in self.pairs:
+            text = text.replace(escape, stand_in)
+        return text
+
+    def unshield(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for escape, stand_in in self.pairs:
+                value = value.replace(stand_in, escape)
+            return value
+        if isinstance(value, list):
+            return [self.unshield(item) for item in value]
+        if isinstance(value, dict):
+            return {self.unshield(key): self.unshield(item) for key, item in value.items()}
         return value
-    if isinstance(value, list):
-        return [_unshield(item) for item in value]
-    if isinstance(value, dict):
-        return {_unshield(key): _unshield(item) for key, item in value.items()}
-    return value
 
 
 def parse_hcl(job: RenderedJob) -> dict[str, Any]:
@@ -118,8 +124,9 @@ def parse_hcl(job: RenderedJob) -> dict[str, Any]:
     from hcl2.api import transform
     from lark.exceptions import UnexpectedInput, VisitError
 
+    shields = _Shields(job.text)
     try:
-        tree = _parser().parse(_shield_escapes(job.text) + "\n")
+        tree = _parser().parse(shields.shield(job.text) + "\n")
     except UnexpectedInput as exc:
         line = exc.line if exc.line > 0 else max(1, job.text.count("\n") + 1)
         column = exc.column if exc.column > 0 else 1
@@ -130,7 +137,7 @@ def parse_hcl(job: RenderedJob) -> dict[str, Any]:
         meta = getattr(getattr(exc, "obj", None), "meta", None)
         line = getattr(meta, "line", None) or 1
         raise _syntax_error(job, f"invalid HCL: {exc.orig_exc}", line, 1) from None
-    return _body(start.body, job)
+    return _body(start.body, job, shields)
 
 
 def _describe(exc: Exception) -> str:
@@ -189,7 +196,7 @@ def _syntax_error(job: RenderedJob, message: str, line: int, column: int) -> Hcl
     )
 
 
-def _body(body: Any, job: RenderedJob) -> dict[str, Any]:
+def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
     """python-hcl2 body rule -> dict (labels decoded, positions attached).
 
     Also rejects what python-hcl2 accepts but HashiCorp's HCL does not: two items on one
@@ -216,7 +223,7 @@ def _body(body: Any, job: RenderedJob) -> dict[str, Any]:
         previous_end = int(getattr(child._meta, "end_line", 0) or 0)
         if isinstance(child, AttributeRule):
             name = str(child.identifier.serialize())
-            value = _unshield(child.expression.serialize(_serialization_options()))
+            value = shields.unshield(child.expression.serialize(_serialization_options()))
             if name in lines or name in block_lines:
                 first = lines.get(name) or block_lines[name]
                 raise _syntax_error(
@@ -236,14 +243,14 @@ def _body(body: Any, job: RenderedJob) -> dict[str, Any]:
             lines[name] = _line(child.expression) or line
             columns[name] = _column(child.expression) or 1
         else:
-            labels = [_unshield(str(label.serialize())) for label in child.labels]
+            labels = [shields.unshield(str(label.serialize())) for label in child.labels]
             block_type = labels[0]
             if block_type in lines:
                 raise _syntax_error(
                     job, f"{block_type!r} is both an attribute and a block", line, 1
                 )
             block_lines.setdefault(block_type, line)
-            inner = _body(child.body, job)
+            inner = _body(child.body, job, shields)
             inner[START_LINE] = line
             inner[END_LINE] = previous_end or line
             inner[IS_BLOCK] = True

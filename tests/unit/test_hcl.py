@@ -412,3 +412,14 @@ def test_parser_is_cached_in_user_cache_dir_when_package_dir_is_read_only(
         assert (tmp_path / "cache" / "nomad-deploy" / "hcl2-lark-parser.bin").stat().st_size > 0
     finally:
         hcl._parser.cache_clear()
+
+
+def test_text_holding_the_private_use_stand_ins_parses_back_to_itself() -> None:
+    # The escapes python-hcl2 cannot lex are swapped for private-use characters while
+    # parsing; text that already holds such characters must come back unchanged.
+    value = '"pre-\uf8f3\uf8f4\uf8f5 and %%{ and $${ and \U000f0000-post"'
+    job = rendered(f"x = {value}\n")
+    assert (
+        decode_string(parse_hcl(job)["x"])
+        == "pre-\uf8f3\uf8f4\uf8f5 and %{ and ${ and \U000f0000-post"
+    )
