@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from nomad_deploy.checks.preflight import preflight
 from nomad_deploy.checks.validate import ValidationReport, validate_offline
 from nomad_deploy.context import Context
-from nomad_deploy.errors import PreflightError, ValidationError
+from nomad_deploy.errors import NomadDeployError, PreflightError, ValidationError
 from nomad_deploy.prepare import PreparedJob, VariableInputs, prepare_jobs
+
+E = TypeVar("E", bound=NomadDeployError)
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ def render_and_check(
     ``run_preflight``, its templates' Vault paths, Consul keys and services.
 
     Raises the first job's HclSyntaxError/ValidationError (lint errors included; warnings
-    are returned), then one PreflightError naming every preflight error of every job.
+    are returned), then one PreflightError naming every preflight error of every job; a
+    raised error carries the warnings found before it in ``warnings``.
     """
     jobs = render_jobs(context, refs, variables)
     reports: list[ValidationReport] = []
@@ -78,10 +82,13 @@ def render_and_check(
         reports.append(report)
         errors = [finding for finding in report.findings if finding.severity == "error"]
         if errors:
-            raise ValidationError(
-                f"job {job.spec.name!r} has lint errors; nothing was submitted",
-                [(f"{f.rule} at {f.location}", f.message) for f in errors],
-                suggestion=f"see: nomad-deploy validate {job.spec.name} --offline",
+            raise _with_warnings(
+                ValidationError(
+                    f"job {job.spec.name!r} has lint errors; nothing was submitted",
+                    [(f"{f.rule} at {f.location}", f.message) for f in errors],
+                    suggestion=f"see: nomad-deploy validate {job.spec.name} --offline",
+                ),
+                warnings,
             )
         warnings += [
             JobWarning(job.spec.name, f.location, f.message, f.rule)
@@ -102,9 +109,17 @@ def render_and_check(
                 where = f"{job.spec.name} {finding.task} at {finding.location}"
                 preflight_errors.append((where, finding.message))
     if preflight_errors:
-        raise PreflightError(
-            f"preflight found {len(preflight_errors)} problem(s); nothing was submitted",
-            preflight_errors,
-            suggestion="create what is missing, or skip the check with --no-preflight",
+        raise _with_warnings(
+            PreflightError(
+                f"preflight found {len(preflight_errors)} problem(s); nothing was submitted",
+                preflight_errors,
+                suggestion="create what is missing, or skip the check with --no-preflight",
+            ),
+            warnings,
         )
     return CheckedJobs(jobs, reports, warnings)
+
+
+def _with_warnings(error: E, warnings: list[JobWarning]) -> E:
+    error.warnings = tuple(str(warning) for warning in warnings)
+    return error

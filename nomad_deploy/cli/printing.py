@@ -13,8 +13,10 @@ from nomad_deploy.ui.errors import format_error
 
 
 def report_failure(error: BaseException, *, debug: bool) -> None:
-    """Print ``error`` to stderr (redacted; traceback only with ``--debug``)."""
+    """Print ``error`` to stderr (redacted; traceback only with ``--debug``), after the
+    warnings found before it."""
     redact = state.redactor().redact
+    echo_warnings(getattr(error, "warnings", ()))
     if debug:
         click.echo(redact("".join(traceback.format_exception(error))), err=True)
     for line in format_error(error):

@@ -11,7 +11,7 @@ import pytest
 from fake_nomad import FakeNomad
 
 from nomad_deploy.actions.logs import choose_allocation, choose_task
-from nomad_deploy.actions.prepare import render_jobs
+from nomad_deploy.actions.prepare import render_and_check, render_jobs
 from nomad_deploy.actions.revert import RevertOptions, choose_version, revert
 from nomad_deploy.actions.run import RunOptions, run
 from nomad_deploy.actions.stop import StopOptions, stop
@@ -20,7 +20,7 @@ from nomad_deploy.cli.exit_codes import run_exit_code
 from nomad_deploy.context import Context, open_context
 from nomad_deploy.deploy.events import Event, Outcome, Reverted
 from nomad_deploy.deploy.pipeline import DeployOptions
-from nomad_deploy.errors import NomadBadRequestError, RenderError, UsageError
+from nomad_deploy.errors import NomadBadRequestError, RenderError, UsageError, ValidationError
 from nomad_deploy.lookups import Connections
 from nomad_deploy.prepare import VariableInputs, prepare_jobs
 
@@ -257,3 +257,17 @@ def test_run_refuses_check_index_for_several_jobs(project_dir: Path) -> None:
     options = RunOptions(("secret", "plain"), deploy=DeployOptions(check_index=3))
     with pytest.raises(UsageError, match="--check-index"):
         run(context, options)
+
+
+def test_a_check_error_carries_the_warnings_found_before_it(project_dir: Path) -> None:
+    jobs = project_dir / "jobs"
+    service = JOB.replace('type        = "batch"', 'type        = "service"')
+    (jobs / "other.nomad.j2").write_text(service.format(id="other", value='"hi"'))  # ND110
+    (jobs / "plain.nomad.j2").write_text(
+        JOB.format(id="plain", value='"hello"').replace("GREETING", "DB_PASSWORD")  # ND120
+    )
+    context, _ = make_context(project_dir)
+    with pytest.raises(ValidationError, match="'plain' has lint errors") as caught:
+        render_and_check(context, ["other", "plain"], run_preflight=False)
+    assert len(caught.value.warnings) == 1
+    assert caught.value.warnings[0].startswith("other: ") and "ND110" in caught.value.warnings[0]
