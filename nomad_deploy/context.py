@@ -17,6 +17,7 @@ from nomad_deploy.project import Environment, Project, load_project
 from nomad_deploy.redact import Redactor
 
 if TYPE_CHECKING:
+    from nomad_deploy.checks.versions import TargetVersion
     from nomad_deploy.clients.nomad import NomadClient
     from nomad_deploy.lookups import Connections
 
@@ -29,7 +30,10 @@ class Context:
     environment: Environment
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
     redactor: Redactor = field(default_factory=Redactor)
+    #: ``--nomad-version``: check jobs against this version instead of asking the cluster.
+    nomad_version: str | None = None
     _nomad: NomadClient | None = field(default=None, repr=False)
+    _target: TargetVersion | None = field(default=None, repr=False)
     _connections: Connections | None = field(default=None, repr=False)
 
     @property
@@ -46,6 +50,32 @@ class Context:
             )
             self._nomad = NomadClient(settings)
         return self._nomad
+
+    def target_version(self, *, online: bool) -> TargetVersion | None:
+        """The Nomad version the jobs must suit: ``--nomad-version`` if given; else, when
+        ``online``, the version the environment's Nomad reports (read once); else the
+        environment's ``nomad_version``. None when none is known (checks are skipped).
+
+        Raises UsageError for a malformed ``--nomad-version`` and the client's errors
+        (connection, TLS, permission) for the online read.
+        """
+        from nomad_deploy.checks.versions import TargetVersion, parse_version
+
+        if self.nomad_version is not None:
+            return TargetVersion(parse_version(self.nomad_version), "--nomad-version")
+        if online:
+            if self._target is None:
+                reported = self.nomad.agent_version()
+                if reported is None:
+                    return None
+                self._target = TargetVersion(
+                    parse_version(reported), f"Nomad at {self.nomad.address}"
+                )
+            return self._target
+        if self.environment.nomad_version is not None:
+            source = f"[env.{self.environment.name}] nomad_version"
+            return TargetVersion(parse_version(self.environment.nomad_version), source)
+        return None
 
     @property
     def connections(self) -> Connections:

@@ -35,6 +35,7 @@ class Environment:
     vault_addr: str | None = None
     namespace: str | None = None
     region: str | None = None
+    nomad_version: str | None = None  # the cluster's version, for offline checks
     var_files: tuple[Path, ...] = ()
     variables: Mapping[str, Any] = field(default_factory=dict)
 
@@ -171,6 +172,18 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
             raise ConfigError(f"{what} has the wrong type ({type(value).__name__})", where)
         return value
 
+    def nomad_version(value: Any, what: str) -> str | None:
+        if value is None:
+            return None
+        text: str = expect(value, str, f"{what} nomad_version")
+        from nomad_deploy.checks.versions import parse_version
+
+        try:
+            parse_version(text)
+        except UsageError as exc:
+            raise ConfigError(f"{what} nomad_version: {exc.subject}", where) from None
+        return text
+
     def paths(values: Any, what: str) -> tuple[Path, ...]:
         items = expect(values, list, what)
         return tuple((root / expect(v, str, what)).resolve() for v in items)
@@ -190,6 +203,7 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
             vault_addr=table.get("vault_addr"),
             namespace=table.get("namespace"),
             region=table.get("region"),
+            nomad_version=nomad_version(table.get("nomad_version"), f"[env.{name}]"),
             var_files=paths(table.get("var_files", []), f"[env.{name}] var_files"),
             variables=expect(table.get("vars", {}), dict, f"[env.{name}.vars]"),
         )

@@ -11,10 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from nomad_deploy.checks.lint import Finding
 from nomad_deploy.checks.preflight import preflight
 from nomad_deploy.checks.validate import ValidationReport, validate_offline
+from nomad_deploy.checks.versions import VERSION_RULE, TargetVersion
 from nomad_deploy.context import Context
-from nomad_deploy.errors import NomadDeployError, PreflightError, ValidationError
+from nomad_deploy.errors import (
+    NomadDeployError,
+    NomadPermissionError,
+    PreflightError,
+    ValidationError,
+)
 from nomad_deploy.prepare import PreparedJob, VariableInputs, prepare_jobs
 
 E = TypeVar("E", bound=NomadDeployError)
@@ -77,9 +84,13 @@ def render_and_check(
     warnings: list[JobWarning] = []
     preflight_errors: list[tuple[str, str]] = []
     connections = context.connections
+    target = _cluster_version(context, warnings, jobs[0].spec.name if jobs else "")
     for job in jobs:
-        report = validate_offline(job.rendered)
+        report = validate_offline(job.rendered, target)
         reports.append(report)
+        unsupported = [f for f in report.findings if f.rule == VERSION_RULE]
+        if unsupported:
+            raise _with_warnings(_version_error(job.spec.name, unsupported), warnings)
         errors = [finding for finding in report.findings if finding.severity == "error"]
         if errors:
             raise _with_warnings(
@@ -118,6 +129,37 @@ def render_and_check(
             warnings,
         )
     return CheckedJobs(jobs, reports, warnings)
+
+
+def _cluster_version(
+    context: Context, warnings: list[JobWarning], job: str
+) -> TargetVersion | None:
+    """The version jobs are checked against before anything is sent: ``--nomad-version``
+    or what the cluster reports. Where ACLs deny ``agent:read``, the environment's
+    ``nomad_version`` stands in, and without one the check is skipped with a warning."""
+    try:
+        return context.target_version(online=True)
+    except NomadPermissionError:
+        fallback = context.target_version(online=False)
+        if fallback is None:
+            warnings.append(
+                JobWarning(
+                    job,
+                    context.nomad.address,
+                    "cannot read the cluster's Nomad version (needs agent:read): version "
+                    f"checks skipped; set nomad_version in [env.{context.environment.name}]",
+                )
+            )
+        return fallback
+
+
+def _version_error(job: str, unsupported: list[Finding]) -> ValidationError:
+    first, *others = unsupported
+    context = [("Template", first.location), ("Job", job)]
+    context += [("Also", f"{f.location}: {f.message}") for f in others]
+    return ValidationError(
+        f"{first.message}; nothing was submitted", context, suggestion=first.suggestion
+    )
 
 
 def _with_warnings(error: E, warnings: list[JobWarning]) -> E:

@@ -34,12 +34,14 @@ class ValidateResult:
 
 
 def validate(context: Context, options: ValidateOptions) -> ValidateResult:
-    """Check every job and report every finding; without ``offline`` each job is also
+    """Check every job and report every finding, against the target Nomad version when
+    one is known (``Context.target_version``); without ``offline`` each job is also
     parsed by the environment's Nomad (a refusal raises NomadBadRequestError naming the
     job and the template line). Syntax and structure errors raise HclSyntaxError or
     ValidationError; lint findings are returned, never raised."""
     jobs = render_jobs(context, options.jobs, options.variables)
-    reports = [validate_offline(job.rendered) for job in jobs]
+    target = context.target_version(online=not options.offline)
+    reports = [validate_offline(job.rendered, target) for job in jobs]
     if not options.offline:
         from nomad_deploy.deploy.plan import parse_on_server
 

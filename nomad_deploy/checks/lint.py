@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from nomad_deploy.render import RenderedJob
 
 Severity = Literal["error", "warning", "info"]
+Version = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Finding:
     message: str
     location: str
     job: str
+    suggestion: str = ""
 
 
 Check = Callable[[JobOutline, "RenderedJob"], Iterator[tuple[str, int]]]
@@ -42,6 +44,16 @@ class Rule:
     severity: Severity
     title: str
     check: Check
+    #: When the target Nomad version is known, the rule runs only for targets in
+    #: [first, until): None leaves that side open.
+    versions: tuple[Version | None, Version | None] = (None, None)
+
+    def applies_to(self, target: Version | None) -> bool:
+        """True unless ``target`` is known and outside :attr:`versions`."""
+        first, until = self.versions
+        if target is None:
+            return True
+        return (first is None or target >= first) and (until is None or target < until)
 
 
 # ---------------------------------------------------------------------------------------
@@ -236,8 +248,9 @@ def _vault_policies(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[st
     for _, task in job.tasks():
         if task.vault is not None and "policies" in task.vault:
             yield (
-                f"task {task.name!r}: vault.policies belongs to the legacy token workflow "
-                "that Nomad 1.10 removed; use workload identity with vault { role = ... }",
+                f"task {task.name!r}: vault.policies is the legacy token workflow, deprecated "
+                "since Nomad 1.7 and removed in 1.10; use workload identity with "
+                "vault { role = ... }",
                 task.vault_line or task.line,
             )
 
@@ -344,7 +357,14 @@ RULES: tuple[Rule, ...] = (
     Rule("ND112", "info", "update without auto_revert", _no_auto_revert),
     Rule("ND120", "error", "secret-looking env var with a literal value", _literal_secret_env),
     Rule("ND121", "error", "Vault lookup in a task without a vault block", _vault_without_block),
-    Rule("ND122", "warning", "vault block with legacy policies", _vault_policies),
+    # Before 1.7 policies are the only way; from 1.10 the version check (ND160) refuses them.
+    Rule(
+        "ND122",
+        "warning",
+        "vault block with legacy policies",
+        _vault_policies,
+        versions=((1, 7, 0), (1, 10, 0)),
+    ),
     Rule(
         "ND123", "warning", "secret template rendered outside secrets/", _secret_outside_secrets_dir
     ),
@@ -357,10 +377,18 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def lint(outline: JobOutline, job: RenderedJob, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
-    """Run ``rules`` over the outline; findings sorted by rendered line, then rule id."""
+def lint(
+    outline: JobOutline,
+    job: RenderedJob,
+    rules: tuple[Rule, ...] = RULES,
+    target: Version | None = None,
+) -> list[Finding]:
+    """Run ``rules`` (those that apply to Nomad ``target``, when known) over the outline;
+    findings sorted by rendered line, then rule id."""
     found: list[tuple[int, str, Finding]] = []
     for rule in rules:
+        if not rule.applies_to(target):
+            continue
         for message, line in rule.check(outline, job):
             finding = Finding(rule.id, rule.severity, message, job.location(line), job.name)
             found.append((line, rule.id, finding))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nomad_deploy.checks.lint import Finding, lint
+from nomad_deploy.checks.versions import VERSION_RULE, TargetVersion, check_versions
 from nomad_deploy.jobspec.model import JobOutline
 from nomad_deploy.jobspec.outline import outline
 from nomad_deploy.jobspec.parse import parse_hcl
@@ -34,11 +35,26 @@ class ValidationReport:
         return any(finding.severity in failing for finding in self.findings)
 
 
-def validate_offline(job: RenderedJob) -> ValidationReport:
-    """Parse, outline and lint ``job`` without contacting anything.
+def validate_offline(job: RenderedJob, target: TargetVersion | None = None) -> ValidationReport:
+    """Parse, outline and lint ``job`` without contacting anything; with ``target``, also
+    find the job-spec features that Nomad version lacks (rule ND160, errors, first).
 
     Raises HclSyntaxError (syntax, with the template position) or ValidationError
-    (structure); lint problems are returned as findings, never raised.
+    (structure); lint and version problems are returned as findings, never raised.
     """
-    structure = outline(parse_hcl(job), job)
-    return ValidationReport(job.name, tuple(lint(structure, job)), structure)
+    parsed = parse_hcl(job)
+    structure = outline(parsed, job)
+    version = target.version if target is not None else None
+    versions = [
+        Finding(
+            VERSION_RULE,
+            "error",
+            finding.message(),
+            job.location(finding.use.line),
+            job.name,
+            suggestion=finding.feature.advice,
+        )
+        for finding in (check_versions(parsed, target) if target is not None else [])
+    ]
+    findings = versions + lint(structure, job, target=version)
+    return ValidationReport(job.name, tuple(findings), structure)

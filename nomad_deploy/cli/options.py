@@ -36,6 +36,17 @@ def output_option(function: F) -> F:
     )(function)
 
 
+def nomad_version_option(function: F) -> F:
+    """``--nomad-version X``: check jobs against Nomad X (instead of the cluster's own
+    version online, or the environment's ``nomad_version`` offline)."""
+    return click.option(
+        "--nomad-version",
+        "nomad_version",
+        metavar="X.Y.Z",
+        help="Check the jobs against this Nomad version: features it lacks are errors.",
+    )(function)
+
+
 def project_options(function: F) -> F:
     """``--config``, ``--env``, ``--var`` and ``--var-file`` (plus ``--debug``)."""
     from pathlib import Path  # here, not at the top: main imports this module for --help

@@ -9,7 +9,7 @@ import click
 
 from nomad_deploy.cli import state
 from nomad_deploy.cli.exit_codes import PlanExit
-from nomad_deploy.cli.options import output_option, project_options
+from nomad_deploy.cli.options import nomad_version_option, output_option, project_options
 from nomad_deploy.cli.printing import echo_warnings, report_failure
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ Exit codes (Nomad's convention, each remappable):
 @click.option("--exit-code-error", type=int, default=PlanExit.ERROR, show_default=True)
 @click.option("--policy-override", is_flag=True, help="Plan as if overriding soft policies.")
 @click.option("--verbose", is_flag=True, help="Show unchanged fields of edited objects too.")
+@nomad_version_option
 @click.option(
     "--no-preflight",
     "no_preflight",
@@ -54,6 +55,7 @@ def plan(
     exit_code_error: int,
     policy_override: bool,
     verbose: bool,
+    nomad_version: str | None,
     no_preflight: bool,
     output: str,
 ) -> int:
@@ -66,7 +68,7 @@ def plan(
         jobs, VariableInputs(var_files, assignments), policy_override, not no_preflight
     )
     try:
-        context = state.open_command_context(config, env_name)
+        context = state.open_command_context(config, env_name, nomad_version)
         result = plan(context, options)
     except click.ClickException:
         raise

@@ -9,7 +9,12 @@ import click
 
 from nomad_deploy.cli import state
 from nomad_deploy.cli.exit_codes import EXIT_CODES_HELP, run_exit_code
-from nomad_deploy.cli.options import output_option, project_options, promote_option
+from nomad_deploy.cli.options import (
+    nomad_version_option,
+    output_option,
+    project_options,
+    promote_option,
+)
 from nomad_deploy.cli.printing import echo_warnings
 from nomad_deploy.durations import parse_duration
 from nomad_deploy.ui.errors import format_error
@@ -47,6 +52,7 @@ Examples:
     help="Stop watching after this long (exit 124; the deployment continues).",
 )
 @click.option("--detach", is_flag=True, help="Register and exit without watching.")
+@nomad_version_option
 @click.option("--preserve-counts", is_flag=True, help="Keep the running groups' counts.")
 @click.option("--policy-override", is_flag=True, help="Override soft-mandatory Sentinel policies.")
 @click.option(
@@ -77,6 +83,7 @@ def run(
     promote: str,
     timeout: str,
     detach: bool,
+    nomad_version: str | None,
     preserve_counts: bool,
     policy_override: bool,
     no_preflight: bool,
@@ -110,7 +117,7 @@ def run(
         consul_timeout=parse_duration(consul_timeout, option="--consul-timeout"),
         preflight=not no_preflight,
     )
-    context = state.open_command_context(config, env_name)
+    context = state.open_command_context(config, env_name, nomad_version)
     console = make_console(output, context.redactor.redact, prefix_jobs=len(jobs) > 1)
     try:
         report = run(context, options, emit=console.event, on_plan=plan_presenter(console))

@@ -38,9 +38,13 @@ def redactor() -> Redactor:
     return _redactor
 
 
-def open_command_context(config: Path | None, env_name: str | None) -> Context:
+def open_command_context(
+    config: Path | None, env_name: str | None, nomad_version: str | None = None
+) -> Context:
     """The command's context, built once, sharing the process's redactor (so errors
-    printed by ``main`` are masked too)."""
+    printed by ``main`` are masked too); ``nomad_version`` is ``--nomad-version``."""
     from nomad_deploy.context import open_context
 
-    return open_context(config, env_name, redactor=redactor())
+    context = open_context(config, env_name, redactor=redactor())
+    context.nomad_version = nomad_version
+    return context

@@ -10,7 +10,7 @@ import click
 
 from nomad_deploy.cli import state
 from nomad_deploy.cli.exit_codes import ExitCode
-from nomad_deploy.cli.options import output_option, project_options
+from nomad_deploy.cli.options import nomad_version_option, output_option, project_options
 
 if TYPE_CHECKING:
     from nomad_deploy.checks.validate import ValidationReport
@@ -36,6 +36,7 @@ Exit codes: 0 valid; 1 syntax/structure errors, lint errors (or warnings with --
     help="Check locally only (HCL syntax, structure, lint); contact no Nomad.",
 )
 @click.option("--strict", is_flag=True, help="Treat lint warnings as errors.")
+@nomad_version_option
 @output_option
 def validate(
     jobs: tuple[str, ...],
@@ -45,6 +46,7 @@ def validate(
     var_files: tuple[Path, ...],
     offline: bool,
     strict: bool,
+    nomad_version: str | None,
     output: str,
 ) -> int:
     """Render JOBS and check them: HCL syntax mapped back to template lines, job structure
@@ -53,7 +55,7 @@ def validate(
     from nomad_deploy.prepare import VariableInputs
     from nomad_deploy.ui.findings import finding_line, summary_line
 
-    context = state.open_command_context(config, env_name)
+    context = state.open_command_context(config, env_name, nomad_version)
     options = ValidateOptions(jobs, VariableInputs(var_files, assignments), offline, strict)
     result = validate(context, options)
     redact = context.redactor.redact
@@ -78,6 +80,7 @@ def _report_json(report: ValidationReport, strict: bool) -> dict[str, object]:
                 "severity": f.severity,
                 "message": f.message,
                 "location": f.location,
+                **({"suggestion": f.suggestion} if f.suggestion else {}),
             }
             for f in report.findings
         ],

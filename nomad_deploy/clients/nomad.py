@@ -36,6 +36,19 @@ class NomadClient:
 
     # -- reads: every path the package reads, built and quoted here ----------------------
 
+    def agent_version(self) -> str | None:
+        """The Nomad version of the agent answering (``/v1/agent/self``), None when it
+        does not say. Needs ``agent:read`` where ACLs are on (NomadPermissionError)."""
+        body = self._object(self._get("/v1/agent/self"))
+        config = body.get("config")
+        version = config.get("Version") if isinstance(config, dict) else None
+        if isinstance(version, dict) and isinstance(version.get("Version"), str):
+            return str(version["Version"])
+        member = body.get("member")
+        tags = member.get("Tags") if isinstance(member, dict) else None
+        build = tags.get("build") if isinstance(tags, dict) else None
+        return build if isinstance(build, str) else None
+
     def job(self, job_id: str) -> dict[str, Any]:
         """The job as registered (NomadNotFoundError when it does not exist)."""
         return self._object(self._get(f"/v1/job/{_id(job_id)}"))

@@ -46,6 +46,14 @@ class FakeNomad:
         return body, self.index
 
     # reads
+    version: str | BaseException | None = "1.6.3"
+
+    def agent_version(self) -> str | None:
+        self.calls.append(("agent_version", ""))
+        if isinstance(self.version, BaseException):
+            raise self.version
+        return self.version
+
     def job(self, job_id: str) -> dict[str, Any]:
         return dict(self._answer("job", job_id))
 

@@ -20,7 +20,13 @@ from nomad_deploy.cli.exit_codes import run_exit_code
 from nomad_deploy.context import Context, open_context
 from nomad_deploy.deploy.events import Event, Outcome, Reverted
 from nomad_deploy.deploy.pipeline import DeployOptions
-from nomad_deploy.errors import NomadBadRequestError, RenderError, UsageError, ValidationError
+from nomad_deploy.errors import (
+    NomadBadRequestError,
+    NomadPermissionError,
+    RenderError,
+    UsageError,
+    ValidationError,
+)
 from nomad_deploy.lookups import Connections
 from nomad_deploy.prepare import VariableInputs, prepare_jobs
 
@@ -266,8 +272,80 @@ def test_a_check_error_carries_the_warnings_found_before_it(project_dir: Path) -
     (jobs / "plain.nomad.j2").write_text(
         JOB.format(id="plain", value='"hello"').replace("GREETING", "DB_PASSWORD")  # ND120
     )
-    context, _ = make_context(project_dir)
+    context, _ = make_context(project_dir, FakeNomad())
     with pytest.raises(ValidationError, match="'plain' has lint errors") as caught:
         render_and_check(context, ["other", "plain"], run_preflight=False)
     assert len(caught.value.warnings) == 1
     assert caught.value.warnings[0].startswith("other: ") and "ND110" in caught.value.warnings[0]
+
+
+# -- the cluster's version, checked before anything is sent --------------------------------
+
+WORKLOAD_IDENTITY = 'vault {{\n        role = "app"\n      }}\n      config {{'
+
+
+def identity_job(project_dir: Path) -> None:
+    job = JOB.replace("      config {{", WORKLOAD_IDENTITY, 1)
+    (project_dir / "jobs" / "other.nomad.j2").write_text(job.format(id="other", value='"hi"'))
+
+
+def test_a_feature_the_cluster_lacks_is_refused_before_anything_is_sent(
+    project_dir: Path,
+) -> None:
+    identity_job(project_dir)
+    nomad = scripted_nomad("other")
+    context, _ = make_context(project_dir, nomad)
+    with pytest.raises(ValidationError) as caught:
+        run(context, RunOptions(("other",), consul_check=False, preflight=False))
+    error = caught.value
+    assert error.subject == (
+        'vault { role } (Vault workload identity) (group "g" > task "t" > vault) needs '
+        "Nomad >= 1.7.0; the target is Nomad 1.6.3 (Nomad at http://fake-nomad:4646); "
+        "nothing was submitted"
+    )
+    assert dict(error.context)["Template"].endswith("jobs/other.nomad.j2:7")
+    assert "vault { policies" in (error.suggestion or "")
+    assert nomad.calls == [("agent_version", "")]  # no parse, plan or register
+    assert nomad.registered == []
+
+
+def test_the_same_job_passes_on_a_cluster_that_has_the_feature(project_dir: Path) -> None:
+    identity_job(project_dir)
+    nomad = scripted_nomad("other")
+    nomad.version = "1.7.2"
+    context, _ = make_context(project_dir, nomad)
+    report = run(context, RunOptions(("other",), consul_check=False, preflight=False))
+    assert report.results["other"].succeeded
+    assert [entry["job"]["ID"] for entry in nomad.registered] == ["other"]
+
+
+def test_nomad_version_option_wins_over_the_cluster(project_dir: Path) -> None:
+    identity_job(project_dir)
+    nomad = scripted_nomad("other")
+    nomad.version = "1.7.2"
+    context, _ = make_context(project_dir, nomad)
+    context.nomad_version = "1.6.0"
+    with pytest.raises(ValidationError, match=r"the target is Nomad 1\.6\.0 \(--nomad-version\)"):
+        render_and_check(context, ["other"], run_preflight=False)
+    assert ("agent_version", "") not in nomad.calls
+
+
+def test_without_agent_read_the_environment_version_stands_in_or_a_warning_says_so(
+    project_dir: Path,
+) -> None:
+    identity_job(project_dir)
+    nomad = scripted_nomad("other")
+    nomad.version = NomadPermissionError(
+        "permission denied", method="GET", url="/v1/agent/self", status=403, message="denied"
+    )
+    context, _ = make_context(project_dir, nomad)
+    checked = render_and_check(context, ["other"], run_preflight=False)
+    (warning,) = [w for w in checked.warnings if "agent:read" in w.message]
+    assert "version checks skipped; set nomad_version in [env." in warning.message
+
+    project = project_dir / "nomad-deploy.toml"
+    project.write_text(project.read_text() + '\n[env.prod]\nnomad_version = "1.6.3"\n')
+    context, _ = make_context(project_dir, nomad)
+    context.environment = context.project.environment("prod")
+    with pytest.raises(ValidationError, match=r"\[env\.prod\] nomad_version"):
+        render_and_check(context, ["other"], run_preflight=False)
