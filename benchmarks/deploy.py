@@ -29,7 +29,7 @@ from nomad_deploy.deploy.events import (  # noqa: E402
     EvaluationUpdate,
     Event,
 )
-from nomad_deploy.deploy.run import RunOptions, run_job  # noqa: E402
+from nomad_deploy.deploy.pipeline import DeployOptions, deploy_job  # noqa: E402
 from nomad_deploy.render import RenderedJob  # noqa: E402
 from tests.live.agents import binary, start_consul, start_nomad, start_vault  # noqa: E402
 
@@ -78,7 +78,7 @@ def requests_per_watch(address: str) -> None:
 
     for version in ("1", "2"):
         changes.clear()
-        result = run_job(client, rendered("bench-watch", version), RunOptions(), emit=emit)
+        result = deploy_job(client, rendered("bench-watch", version), DeployOptions(), emit=emit)
         print(
             f"watch (version {version}): outcome={result.finished.outcome.value} "
             f"state changes seen={len(changes)} watcher requests={result.requests} "

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from nomad_deploy.checks.validate import validate_offline
 from nomad_deploy.prepare import prepare_jobs
 from nomad_deploy.project import load_project
-from nomad_deploy.validate import validate_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,10 +42,10 @@ def main() -> None:
     """Print the timings table."""
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     project = load_project(ROOT / "nomad-deploy.toml")
-    first = prepare_jobs(project, "dev", ["hello_nomad"])[0]
+    first = prepare_jobs(project, project.environment("dev"), ["hello_nomad"])[0]
     print(
         f"first render in this process (Jinja2 environment + compile): "
-        f"{once_ms(lambda: prepare_jobs(project, 'dev', ['nginx'])):.1f} ms"
+        f"{once_ms(lambda: prepare_jobs(project, project.environment('dev'), ['nginx'])):.1f} ms"
     )
     print(
         f"first validate in this process (HCL parser set-up):           "
@@ -53,10 +53,10 @@ def main() -> None:
     )
     for env in ("dev", "vagrant"):
         for job in ("hello_nomad", "nginx"):
-            rendered = prepare_jobs(project, env, [job])[0].rendered
+            rendered = prepare_jobs(project, project.environment(env), [job])[0].rendered
 
             def render_once(env: str = env, job: str = job) -> object:
-                return prepare_jobs(project, env, [job])
+                return prepare_jobs(project, project.environment(env), [job])
 
             render = median_ms(render_once, runs)
             validate = median_ms(lambda r=rendered: validate_offline(r), runs)

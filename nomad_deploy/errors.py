@@ -25,6 +25,8 @@ class NomadDeployError(Exception):
         self.subject = subject
         self.context: list[tuple[str, str]] = list(context)
         self.suggestion = suggestion
+        # Lesser problems found on the way (lint or preflight warnings): shown before it.
+        self.warnings: tuple[str, ...] = ()
 
     def with_context(self, name: str, value: str) -> NomadDeployError:
         """Append one context field (kept in insertion order) and return ``self``."""

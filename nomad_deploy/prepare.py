@@ -1,16 +1,17 @@
-"""From command-line job references to rendered jobs: project + variables + render.
+"""From job references to rendered jobs: project + variables + render.
 
-This is the first stage every verb shares (render, validate, plan, run). It is pure apart
-from reading the project's files: no network unless resolvers that reach Vault/Consul are
-passed in.
+The first stage of every verb that renders (render, validate, plan, run, and the job verbs
+resolving JOB). It is pure apart from reading the project's files: no network unless
+lookups that reach Vault/Consul are passed in.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nomad_deploy.project import Environment, JobSpec, Project
 from nomad_deploy.render import RenderedJob, Resolvers, render_job
@@ -19,10 +20,12 @@ from nomad_deploy.variables import VariableSet, collect_variables
 
 @dataclass(frozen=True)
 class VariableInputs:
-    """Variables given on the command line: ``--var-file`` paths and ``--var k=v`` texts."""
+    """Variables given by the caller: ``--var-file`` paths, ``--var k=v`` texts and, from
+    Python, ready values (``overrides``, highest precedence)."""
 
     var_files: tuple[Path, ...] = ()
     assignments: tuple[str, ...] = ()
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -49,25 +52,28 @@ def job_variables(
         spec,
         var_files=inputs.var_files,
         assignments=inputs.assignments,
+        overrides=inputs.overrides,
         environ=os.environ if environ is None else environ,
     )
 
 
 def prepare_jobs(
     project: Project,
-    env_name: str | None,
+    environment: Environment,
     refs: Sequence[str],
-    inputs: VariableInputs = VariableInputs(),
+    inputs: VariableInputs | None = None,
     *,
-    resolvers: Resolvers | None = None,
+    lookups: Callable[[], Resolvers] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> list[PreparedJob]:
-    """Resolve ``refs`` (job names or template paths) and render each for ``env_name``.
+    """Resolve ``refs`` (job names or template paths) and render each for ``environment``.
 
-    Raises UsageError for unknown jobs or environments, VariablesError for bad variable
-    input and RenderError for template failures; nothing is rendered partially.
+    ``lookups`` makes the Vault/Consul lookups of one render: each job gets its own, so
+    its ``secrets`` are only what its own template read. Without it a template calling
+    ``vault()`` fails. Raises UsageError for unknown jobs, VariablesError for bad variable
+    input and RenderError for template failures.
     """
-    environment = project.environment(env_name)
+    inputs = inputs or VariableInputs()
     prepared = []
     for ref in refs:
         spec = project.resolve_job(ref)
@@ -77,7 +83,7 @@ def prepare_jobs(
             variables,
             search_path=project.template_dirs,
             delimiters=spec.delimiters or project.delimiters,
-            resolvers=resolvers,
+            resolvers=lookups() if lookups is not None else None,
             root=_file_raw_root(project, spec.template),
         )
         prepared.append(PreparedJob(spec, environment, variables, rendered))

@@ -7,7 +7,6 @@ given as template paths).
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nomad_deploy.errors import ConfigError, UsageError
-from nomad_deploy.variables import toml_error_parts
+from nomad_deploy.files import display_path, toml_error_parts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,23 +23,6 @@ else:  # pragma: no cover
 
 PROJECT_FILE = "nomad-deploy.toml"
 DELIMITER_STYLES = ("jinja", "brackets")
-
-# environment variable -> Environment attribute it overrides (HashiCorp tools' own names)
-ADDRESS_OVERRIDES = {
-    "nomad_addr": "NOMAD_ADDR",
-    "consul_addr": "CONSUL_HTTP_ADDR",
-    "vault_addr": "VAULT_ADDR",
-    "namespace": "NOMAD_NAMESPACE",
-    "region": "NOMAD_REGION",
-}
-
-
-@dataclass(frozen=True)
-class Setting:
-    """An effective connection setting and where it came from."""
-
-    value: str | None
-    source: str
 
 
 @dataclass(frozen=True)
@@ -53,21 +35,9 @@ class Environment:
     vault_addr: str | None = None
     namespace: str | None = None
     region: str | None = None
+    nomad_version: str | None = None  # the cluster's version, for offline checks
     var_files: tuple[Path, ...] = ()
     variables: Mapping[str, Any] = field(default_factory=dict)
-
-    def settings(self, environ: Mapping[str, str] | None = None) -> dict[str, Setting]:
-        """Effective addresses/namespace/region: environment variables win over the file."""
-        environ = os.environ if environ is None else environ
-        result = {}
-        for attribute, variable in ADDRESS_OVERRIDES.items():
-            if environ.get(variable):
-                result[attribute] = Setting(environ[variable], f"${variable}")
-            else:
-                value = getattr(self, attribute)
-                source = f"[env.{self.name}]" if value is not None else "unset"
-                result[attribute] = Setting(value, source)
-        return result
 
 
 @dataclass(frozen=True)
@@ -103,7 +73,7 @@ class Project:
             known = ", ".join(sorted(self.environments)) or "(none defined)"
             raise UsageError(
                 f"unknown environment {chosen!r}",
-                [("Known environments", known), ("Project", self.display(self.path))],
+                [("Known environments", known), ("Project", self.label)],
             )
         return self.environments[chosen]
 
@@ -118,7 +88,7 @@ class Project:
         known = ", ".join(sorted(self.jobs)) or "(none defined)"
         raise UsageError(
             f"unknown job {ref!r}: not a job in the project file nor a template file",
-            [("Known jobs", known), ("Project", self.display(self.path))],
+            [("Known jobs", known), ("Project", self.label)],
         )
 
     def ordered(self, jobs: Sequence[JobSpec]) -> list[list[JobSpec]]:
@@ -140,7 +110,7 @@ class Project:
                 cycle = " -> ".join(sorted(pending))
                 raise ConfigError(
                     f"jobs depend on each other in a cycle: {cycle}",
-                    [("Project", self.display(self.path))],
+                    [("Project", self.label)],
                 )
             waves.append(ready)
             for job in ready:
@@ -148,14 +118,10 @@ class Project:
                 del pending[job.name]
         return waves
 
-    def display(self, path: Path | None) -> str:
-        """A path shown relative to the working directory when below it."""
-        if path is None:
-            return "(no project file)"
-        try:
-            return str(path.resolve().relative_to(Path.cwd().resolve()))
-        except ValueError:
-            return str(path)
+    @property
+    def label(self) -> str:
+        """The project file as shown in messages."""
+        return display_path(self.path) if self.path is not None else "(no project file)"
 
 
 def find_project_file(start: Path) -> Path | None:
@@ -206,6 +172,18 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
             raise ConfigError(f"{what} has the wrong type ({type(value).__name__})", where)
         return value
 
+    def nomad_version(value: Any, what: str) -> str | None:
+        if value is None:
+            return None
+        text: str = expect(value, str, f"{what} nomad_version")
+        from nomad_deploy.checks.versions import parse_version
+
+        try:
+            parse_version(text)
+        except UsageError as exc:
+            raise ConfigError(f"{what} nomad_version: {exc.subject}", where) from None
+        return text
+
     def paths(values: Any, what: str) -> tuple[Path, ...]:
         items = expect(values, list, what)
         return tuple((root / expect(v, str, what)).resolve() for v in items)
@@ -225,6 +203,7 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
             vault_addr=table.get("vault_addr"),
             namespace=table.get("namespace"),
             region=table.get("region"),
+            nomad_version=nomad_version(table.get("nomad_version"), f"[env.{name}]"),
             var_files=paths(table.get("var_files", []), f"[env.{name}] var_files"),
             variables=expect(table.get("vars", {}), dict, f"[env.{name}.vars]"),
         )

@@ -3,14 +3,14 @@
 Precedence, lowest first: project ``[vars]``, the environment's var files in order, the
 environment's inline ``[env.NAME.vars]``, the job's var files, ``--var-file`` in order,
 ``NOMAD_DEPLOY_VAR_<key>`` environment variables (``__`` nests), ``--var key=value``
-(dots nest). Maps merge deeply; any other value (lists included) replaces.
+(dots nest), values given from Python. Maps merge deeply; any other value (lists
+included) replaces.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from nomad_deploy.errors import UsageError, VariablesError
+from nomad_deploy.files import display_path, toml_error_parts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -100,18 +101,6 @@ def read_var_file(path: Path) -> dict[str, Any]:
             f"a var file must hold a mapping, not a {type(data).__name__}", [("File", str(path))]
         )
     return data
-
-
-def toml_error_parts(path: Path, error: tomllib.TOMLDecodeError) -> tuple[str, str]:
-    """A TOML error's message without its position, and ``path:line:col`` (or ``path``)."""
-    text = str(error)
-    line = getattr(error, "lineno", None)
-    column = getattr(error, "colno", None)
-    found = re.search(r" \(at line (\d+), column (\d+)\)", text)
-    if line is None and found:  # Python < 3.14 keeps the position only in the message
-        line, column = int(found.group(1)), int(found.group(2))
-    message = text[: found.start()] if found else text
-    return message, f"{path}:{line}:{column}" if line else str(path)
 
 
 def parse_assignment(text: str) -> tuple[list[str], Any]:
@@ -228,6 +217,7 @@ def collect_variables(
     *,
     var_files: Iterable[Path] = (),
     assignments: Iterable[str] = (),
+    overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> VariableSet:
     """Merge every layer for ``job`` in ``environment`` (precedence in the module doc)."""
@@ -236,12 +226,12 @@ def collect_variables(
     label_root = project.path.name if project.path else "defaults"
     merger.merge(project.defaults, VarSource("defaults", f"{label_root} [vars]"))
     for path in environment.var_files:
-        merger.merge(read_var_file(path), VarSource("env-file", project.display(path)))
+        merger.merge(read_var_file(path), VarSource("env-file", display_path(path)))
     if environment.variables:
         label = f"{label_root} [env.{environment.name}.vars]"
         merger.merge(environment.variables, VarSource("env-vars", label))
     for path in job.var_files:
-        merger.merge(read_var_file(path), VarSource("job-file", project.display(path)))
+        merger.merge(read_var_file(path), VarSource("job-file", display_path(path)))
     for path in var_files:
         merger.merge(read_var_file(path), VarSource("var-file", str(path)))
     for dotted, value, name in env_variables(environ):
@@ -249,4 +239,6 @@ def collect_variables(
     for text in assignments:
         dotted, value = parse_assignment(text)
         merger.set(dotted, value, VarSource("cli", f"--var {text}"))
+    if overrides:
+        merger.merge(overrides, VarSource("python", "variables given in Python"))
     return VariableSet(merger.values, merger.provenance)

@@ -1,8 +1,19 @@
-"""Exit codes of every command, in one place (documented in README and ``--help``)."""
+"""Exit codes of every command, in one place (documented in README and ``--help``).
+
+Commands hand what an action returned (or raised) to these functions; nothing else in the
+package picks an exit code.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from nomad_deploy.errors import UsageError
+
+if TYPE_CHECKING:
+    from nomad_deploy.actions.run import JobResult, RunReport
 
 
 class ExitCode(IntEnum):
@@ -48,6 +59,41 @@ def outcome_exit_code(outcome: str) -> int:
     return _OUTCOME_EXIT_CODES[outcome]
 
 
+def error_exit_code(error: BaseException) -> int:
+    """Exit code of an error that ended a command (plan remaps its own)."""
+    return ExitCode.USAGE if isinstance(error, UsageError) else ExitCode.ERROR
+
+
+def job_exit_code(result: JobResult) -> int:
+    """Exit code of one job of ``run``: its outcome's, or its error's."""
+    if result.finished is not None:
+        return outcome_exit_code(result.finished.outcome.value)
+    assert result.error is not None
+    return error_exit_code(result.error)
+
+
+def run_exit_code(report: RunReport) -> int:
+    """Exit code of ``run``: 130 when interrupted, else the worst of its jobs'."""
+    if report.interrupted:
+        return ExitCode.INTERRUPTED
+    return worst_exit_code(job_exit_code(result) for result in report.results.values())
+
+
+# Worst first: an interruption or timeout outranks a failure, which outranks states a
+# person may still act on (awaiting promotion, unplaceable).
+_SEVERITY = [130, 124, 1, 4, 3, 6, 2, 5, 64]
+
+
+def worst_exit_code(codes: Iterable[int]) -> int:
+    """The exit code a multi-job command ends with: the most severe of ``codes``."""
+    seen = list(codes)
+    for code in _SEVERITY:
+        if code in seen:
+            return code
+    nonzero = [code for code in seen if code]
+    return max(nonzero) if nonzero else 0
+
+
 _OUTCOME_EXIT_CODES: dict[str, int] = {
     "successful": ExitCode.OK,
     "unchanged": ExitCode.OK,
@@ -58,4 +104,5 @@ _OUTCOME_EXIT_CODES: dict[str, int] = {
     "awaiting_promotion": ExitCode.AWAITING_PROMOTION,
     "batch_failed": ExitCode.BATCH_FAILED,
     "timeout": ExitCode.TIMEOUT,
+    "interrupted": ExitCode.INTERRUPTED,
 }

@@ -2,8 +2,8 @@
 
 Commands are registered by name with their module path and loaded only when invoked, so
 ``nomad-deploy --help`` imports click and nothing heavy (the cold start is budgeted at
-120 ms; see benchmarks/cold_start.py). This is also the only place that maps exceptions to
-exit codes.
+120 ms; see benchmarks/cold_start.py). An exception escaping a command ends here: it is
+printed and mapped to its exit code by cli/exit_codes.py, like every outcome.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import click
 from nomad_deploy import __version__
 from nomad_deploy.cli import state
 from nomad_deploy.cli.exit_codes import EXIT_CODES_HELP, ExitCode
+from nomad_deploy.cli.options import debug_option
 
 # name -> (module, attribute, one-line help). Order is the order shown in --help.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -84,14 +85,7 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="nomad-deploy")
-@click.option(
-    "--debug",
-    is_flag=True,
-    expose_value=False,
-    is_eager=True,
-    callback=lambda _ctx, _param, value: state.set_debug(value),
-    help="Show tracebacks for errors.",
-)
+@debug_option
 def cli() -> None:
     """Render Nomad jobs from Jinja2 templates, plan them, run them and watch them to the end."""
 
@@ -99,8 +93,6 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the process exit code (also used by tests)."""
     args = sys.argv[1:] if argv is None else argv
-    if "--debug" in args:
-        state.set_debug(True)
     try:
         result: Any = cli.main(args=args, prog_name="nomad-deploy", standalone_mode=False)
     except click.exceptions.Exit as stop:
@@ -114,10 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return ExitCode.INTERRUPTED
-    except Exception as error:  # the one place a failure becomes an exit code
-        from nomad_deploy.cli.failure import report_failure
+    except Exception as error:
+        from nomad_deploy.cli.exit_codes import error_exit_code
+        from nomad_deploy.cli.printing import report_failure
 
-        return report_failure(error, debug=state.debug())
+        report_failure(error, debug=state.debug())
+        return error_exit_code(error)
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 

@@ -1,9 +1,9 @@
-"""Options shared by the commands that render jobs."""
+"""Options the commands share, each defined once: ``--debug``, ``--output``, the project
+options (``--config``, ``--env``, ``--var``, ``--var-file``), JOB, and how to watch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,7 +14,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def debug_option(function: F) -> F:
-    """``--debug`` accepted after the command name too (``nomad-deploy run x --debug``)."""
+    """``--debug``, accepted before the command name and after it (``run x --debug``)."""
     return click.option(
         "--debug",
         is_flag=True,
@@ -25,8 +25,32 @@ def debug_option(function: F) -> F:
     )(function)
 
 
+def output_option(function: F) -> F:
+    """``--output text|json``."""
+    return click.option(
+        "--output",
+        type=click.Choice(["text", "json"]),
+        default="text",
+        show_default=True,
+        help="text: for people (a live view on a terminal); json: for programs.",
+    )(function)
+
+
+def nomad_version_option(function: F) -> F:
+    """``--nomad-version X``: check jobs against Nomad X (instead of the cluster's own
+    version online, or the environment's ``nomad_version`` offline)."""
+    return click.option(
+        "--nomad-version",
+        "nomad_version",
+        metavar="X.Y.Z",
+        help="Check the jobs against this Nomad version: features it lacks are errors.",
+    )(function)
+
+
 def project_options(function: F) -> F:
     """``--config``, ``--env``, ``--var`` and ``--var-file`` (plus ``--debug``)."""
+    from pathlib import Path  # here, not at the top: main imports this module for --help
+
     decorators = [
         click.option(
             "--config",
@@ -56,3 +80,31 @@ def project_options(function: F) -> F:
     for decorator in reversed(decorators):
         function = decorator(function)
     return function
+
+
+def job_options(function: F) -> F:
+    """JOB (a project job, a template path, or a Nomad job ID) plus the project options:
+    a template is rendered with the same variables as ``run`` to find its job ID."""
+    return click.argument("job")(project_options(function))
+
+
+def promote_option(function: F) -> F:
+    """``--promote manual|auto|DURATION``."""
+    return click.option(
+        "--promote",
+        default="manual",
+        show_default=True,
+        help="Canaries: manual (exit 5 when healthy), auto, or a duration like 2m.",
+    )(function)
+
+
+def watch_options(function: F) -> F:
+    """``--timeout``, ``--detach`` and ``--output``."""
+    function = click.option(
+        "--timeout",
+        default="15m",
+        show_default=True,
+        help="Stop watching after this long (exit 124; the deployment continues).",
+    )(function)
+    function = click.option("--detach", is_flag=True, help="Do not watch the result.")(function)
+    return output_option(function)

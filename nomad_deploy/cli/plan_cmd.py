@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from nomad_deploy.cli import state
-from nomad_deploy.cli.deploy_options import output_option
 from nomad_deploy.cli.exit_codes import PlanExit
-from nomad_deploy.cli.failure import report_failure
-from nomad_deploy.cli.options import project_options
+from nomad_deploy.cli.options import nomad_version_option, output_option, project_options
+from nomad_deploy.cli.printing import echo_warnings, report_failure
+
+if TYPE_CHECKING:
+    from nomad_deploy.actions.plan import PlanResult
 
 EPILOG = """\b
 Examples:
@@ -33,6 +36,7 @@ Exit codes (Nomad's convention, each remappable):
 @click.option("--exit-code-error", type=int, default=PlanExit.ERROR, show_default=True)
 @click.option("--policy-override", is_flag=True, help="Plan as if overriding soft policies.")
 @click.option("--verbose", is_flag=True, help="Show unchanged fields of edited objects too.")
+@nomad_version_option
 @click.option(
     "--no-preflight",
     "no_preflight",
@@ -51,72 +55,60 @@ def plan(
     exit_code_error: int,
     policy_override: bool,
     verbose: bool,
+    nomad_version: str | None,
     no_preflight: bool,
     output: str,
 ) -> int:
     """Show what registering JOBS would change, in Nomad's own diff format, with the
     Job Modify Index and the exact `run --check-index` command that applies this plan."""
+    from nomad_deploy.actions.plan import PlanOptions, plan
+    from nomad_deploy.prepare import VariableInputs
+
+    options = PlanOptions(
+        jobs, VariableInputs(var_files, assignments), policy_override, not no_preflight
+    )
     try:
-        changes = _plan_all(
-            jobs,
-            config,
-            env_name,
-            assignments,
-            var_files,
-            policy_override,
-            verbose,
-            output,
-            run_preflight=not no_preflight,
-        )
+        context = state.open_command_context(config, env_name, nomad_version)
+        result = plan(context, options)
     except click.ClickException:
         raise
     except Exception as error:  # plan reports every failure with its own exit code
         report_failure(error, debug=state.debug())
         return exit_code_error
-    return exit_code_changes if changes else exit_code_no_changes
+    echo_warnings(result.warnings)
+    _show(result, env_name, var_files, assignments, verbose=verbose, output=output)
+    return exit_code_changes if result.changes else exit_code_no_changes
 
 
-def _plan_all(
-    jobs: tuple[str, ...],
-    config: Path | None,
+def _show(
+    result: PlanResult,
     env_name: str | None,
-    assignments: tuple[str, ...],
     var_files: tuple[Path, ...],
-    policy_override: bool,
+    assignments: tuple[str, ...],
+    *,
     verbose: bool,
     output: str,
-    *,
-    run_preflight: bool,
-) -> bool:
-    from nomad_deploy.cli.connect import nomad_client
-    from nomad_deploy.cli.preflight_jobs import prepare_for_nomad
-    from nomad_deploy.deploy.diff import format_plan, plan_has_changes, plan_summary
-    from nomad_deploy.deploy.plan import plan_rendered
+) -> None:
+    """Each job's plan text (or JSON summary), with the run command that applies it."""
+    from nomad_deploy.deploy.plan import plan_summary
     from nomad_deploy.ui.console import make_console
+    from nomad_deploy.ui.plan_text import format_plan
     from nomad_deploy.ui.plan_view import run_command
 
-    _, environment, prepared = prepare_for_nomad(
-        config, env_name, jobs, var_files, assignments, run_preflight=run_preflight
-    )
-    client = nomad_client(environment)
     console = make_console(output, state.redactor().redact, prefix_jobs=False, tty=False)
-    changes = False
-    options = [*(["--env", env_name] if env_name else [])]
-    options += [f"--var-file={path}" for path in var_files]
-    options += [f"--var={assignment}" for assignment in assignments]
-    for index, (ref, job) in enumerate(zip(jobs, prepared, strict=True)):
-        job_plan = plan_rendered(client, job.rendered, policy_override=policy_override)
-        changes = changes or plan_has_changes(job_plan.response)
+    arguments = [*(["--env", env_name] if env_name else [])]
+    arguments += [f"--var-file={path}" for path in var_files]
+    arguments += [f"--var={assignment}" for assignment in assignments]
+    for index, planned in enumerate(result.jobs):
+        job_plan = planned.plan
         text = format_plan(
             job_plan.response,
             verbose=verbose,
-            run_command=run_command(ref, job_plan.job_modify_index, options),
+            run_command=run_command(planned.ref, job_plan.job_modify_index, arguments),
             job_type=str(job_plan.job.get("Type") or ""),
         )
         if index and output == "text":
             console.note(None, "")
-        console.show_plan(
-            job.spec.name, text, {"job_id": job_plan.job_id, **plan_summary(job_plan.response)}
-        )
+        summary = {"job_id": job_plan.job_id, **plan_summary(job_plan.response)}
+        console.show_plan(planned.name, text, summary)
     console.close()
-    return changes

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from nomad_deploy.cli import state
+from nomad_deploy.cli.exit_codes import ExitCode
 from nomad_deploy.cli.options import project_options
 
 
@@ -43,21 +44,12 @@ def render(
 
     Nothing is contacted unless a template uses vault()/consul lookups.
     """
-    from nomad_deploy.prepare import VariableInputs, prepare_jobs
-    from nomad_deploy.project import load_project
+    from nomad_deploy.actions.render import RenderOptions, render
+    from nomad_deploy.prepare import VariableInputs
 
-    project = load_project(config)
-    from nomad_deploy.cli.connect import cluster_lookups
-
-    lookups = cluster_lookups(project.environment(env_name))
-    prepared = prepare_jobs(
-        project, env_name, jobs, VariableInputs(var_files, assignments), resolvers=lookups
-    )
-    redactor = state.redactor()
-    for job in prepared:
-        for secret in job.rendered.secrets:
-            redactor.register(secret)
-    show = (lambda text: text) if reveal_secrets else redactor.redact
+    context = state.open_command_context(config, env_name)
+    prepared = render(context, RenderOptions(jobs, VariableInputs(var_files, assignments)))
+    show = (lambda text: text) if reveal_secrets else context.redactor.redact
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         for job in prepared:
@@ -65,11 +57,11 @@ def render(
             # Files on disk keep real values only when asked: a rendered file is output too.
             target.write_text(show(job.rendered.text), encoding="utf-8")
             click.echo(f"wrote {target}", err=True)
-        return 0
+        return ExitCode.OK
     for index, job in enumerate(prepared):
         if len(prepared) > 1:
             if index:
                 click.echo("")
             click.echo(f"# --- {job.spec.name} ({job.rendered.template})")
         click.echo(show(job.rendered.text), nl=False)
-    return 0
+    return ExitCode.OK

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from nomad_deploy.cli import state
-from nomad_deploy.cli.deploy_options import output_option
-from nomad_deploy.cli.exit_codes import EXIT_CODES_HELP, ExitCode, outcome_exit_code
-from nomad_deploy.cli.failure import exit_code_for
-from nomad_deploy.cli.options import project_options
+from nomad_deploy.cli.exit_codes import EXIT_CODES_HELP, run_exit_code
+from nomad_deploy.cli.options import (
+    nomad_version_option,
+    output_option,
+    project_options,
+    promote_option,
+)
+from nomad_deploy.cli.printing import echo_warnings
 from nomad_deploy.durations import parse_duration
-from nomad_deploy.errors import UsageError
 from nomad_deploy.ui.errors import format_error
 
 if TYPE_CHECKING:
-    from nomad_deploy.deploy.events import Event, Finished
-    from nomad_deploy.deploy.plan import JobPlan
-    from nomad_deploy.project import Environment
+    from nomad_deploy.actions.run import RunReport
+    from nomad_deploy.ui.console import Console
 
 EPILOG = f"""\b
 Examples:
@@ -44,12 +44,7 @@ Examples:
     help="Register only if the job's modify index is still N (0: the job must not exist). "
     "Default: the index the plan saw.",
 )
-@click.option(
-    "--promote",
-    default="manual",
-    show_default=True,
-    help="Canaries: manual (exit 5 when healthy), auto, or a duration like 2m.",
-)
+@promote_option
 @click.option(
     "--timeout",
     default="15m",
@@ -57,6 +52,7 @@ Examples:
     help="Stop watching after this long (exit 124; the deployment continues).",
 )
 @click.option("--detach", is_flag=True, help="Register and exit without watching.")
+@nomad_version_option
 @click.option("--preserve-counts", is_flag=True, help="Keep the running groups' counts.")
 @click.option("--policy-override", is_flag=True, help="Override soft-mandatory Sentinel policies.")
 @click.option(
@@ -87,6 +83,7 @@ def run(
     promote: str,
     timeout: str,
     detach: bool,
+    nomad_version: str | None,
     preserve_counts: bool,
     policy_override: bool,
     no_preflight: bool,
@@ -96,107 +93,60 @@ def run(
 ) -> int:
     """Deploy JOBS: render, plan, register (refusing to overwrite a job changed since the
     plan) and follow evaluation, deployment and allocations to the end."""
-    from nomad_deploy.cli.connect import nomad_client
-    from nomad_deploy.cli.preflight_jobs import prepare_for_nomad
-    from nomad_deploy.deploy.deployment import PromotePolicy
-    from nomad_deploy.deploy.run import RunOptions, run_job
-    from nomad_deploy.deploy.watch import WatchOptions
-    from nomad_deploy.deploy.waves import run_waves, worst_exit_code
+    from nomad_deploy.actions.run import RunOptions, run
+    from nomad_deploy.deploy.pipeline import DeployOptions
+    from nomad_deploy.deploy.watch_context import PromotePolicy, WatchOptions
+    from nomad_deploy.prepare import VariableInputs
     from nomad_deploy.ui.console import make_console
     from nomad_deploy.ui.plan_view import plan_presenter
 
-    if check_index is not None and len(jobs) > 1:
-        raise UsageError("--check-index applies to one job; name a single job with it")
-    consul_seconds = parse_duration(consul_timeout, option="--consul-timeout")
     options = RunOptions(
-        check_index=check_index,
-        preserve_counts=preserve_counts,
-        policy_override=policy_override,
-        detach=detach,
-        watch=WatchOptions(
-            timeout=parse_duration(timeout, option="--timeout"),
-            promote=PromotePolicy.parse(promote),
+        jobs=jobs,
+        variables=VariableInputs(var_files, assignments),
+        deploy=DeployOptions(
+            check_index=check_index,
+            preserve_counts=preserve_counts,
+            policy_override=policy_override,
+            detach=detach,
+            watch=WatchOptions(
+                timeout=parse_duration(timeout, option="--timeout"),
+                promote=PromotePolicy.parse(promote),
+            ),
         ),
+        consul_check=not no_consul_check,
+        consul_timeout=parse_duration(consul_timeout, option="--consul-timeout"),
+        preflight=not no_preflight,
     )
-    project, environment, prepared = prepare_for_nomad(
-        config, env_name, jobs, var_files, assignments, run_preflight=not no_preflight
-    )
-    redact = state.redactor().redact
-    console = make_console(output, redact, prefix_jobs=len(prepared) > 1)
-    client = nomad_client(environment)
-    by_name = {job.spec.name: job for job in prepared}
-    present = {name: plan_presenter(console, name, run_mode=True) for name in by_name}
-    planned: dict[str, str] = {}  # job name -> Nomad job ID, once planned
-
-    def work(name: str) -> int:
-        job = by_name[name]
-        try:
-            result = run_job(
-                client,
-                job.rendered,
-                options,
-                # Output is labelled with the name the user typed, not the Nomad job ID.
-                emit=lambda event: console.event(replace(event, job=name)),
-                on_plan=lambda plan: _remember(planned, name, plan, present[name]),
-                redact=redact,
-                verify=None
-                if no_consul_check
-                else consul_verifier(
-                    environment,
-                    redact,
-                    consul_seconds,
-                ),
-            )
-        except Exception as error:  # one job's failure must not hide the others'
-            if state.debug() or len(by_name) == 1:
-                raise  # reported on stderr by main(), like every other command's errors
-            console.note(name, "\n".join(format_error(error)))
-            return exit_code_for(error)
-        return outcome_exit_code(result.finished.outcome.value)
-
-    waves = [[spec.name for spec in wave] for wave in project.ordered([j.spec for j in prepared])]
+    context = state.open_command_context(config, env_name, nomad_version)
+    console = make_console(output, context.redactor.redact, prefix_jobs=len(jobs) > 1)
     try:
-        result = run_waves(waves, work, name=lambda name: name)
-        for name in result.skipped:
-            console.note(name, "skipped: a job it runs after did not succeed")
-    except KeyboardInterrupt:
+        report = run(context, options, emit=console.event, on_plan=plan_presenter(console))
+        echo_warnings(report.warnings)
+        _report(console, report, env_name)
+    finally:
+        console.close()
+    return run_exit_code(report)
+
+
+def _report(console: Console, report: RunReport, env_name: str | None) -> None:
+    """Show what the events did not: errors of jobs, skipped jobs, how to resume.
+
+    A single job's error is raised to ``main`` (or any error under ``--debug``), reported
+    on stderr like every command's errors.
+    """
+    errors = [result for result in report.results.values() if result.error is not None]
+    if errors and (state.debug() or len(report.results) == 1):
+        assert errors[0].error is not None
+        raise errors[0].error
+    for result in errors:
+        assert result.error is not None
+        console.note(result.name, "\n".join(format_error(result.error)))
+    for name in report.skipped:
+        console.note(name, "skipped: a job it runs after did not succeed")
+    if report.interrupted:
+        env = f" --env {env_name}" if env_name else ""
         console.note(
             None,
             "interrupted: deployments continue on Nomad; resume watching with: "
-            + "; ".join(
-                f"nomad-deploy watch {job_id}" + (f" --env {env_name}" if env_name else "")
-                for job_id in planned.values()
-            ),
+            + "; ".join(f"nomad-deploy watch {job_id}{env}" for job_id in report.job_ids.values()),
         )
-        return ExitCode.INTERRUPTED
-    finally:
-        console.close()
-    return worst_exit_code(list(result.codes.values()))
-
-
-def _remember(
-    planned: dict[str, str], name: str, plan: JobPlan, present: Callable[[JobPlan], None]
-) -> None:
-    """Note the job's Nomad ID (for the resume hint) and show its plan."""
-    planned[name] = plan.job_id
-    present(plan)
-
-
-def consul_verifier(
-    environment: Environment, redact: Callable[[str], str], timeout: float
-) -> Callable[[JobPlan, Callable[[Event], None]], Finished | None]:
-    """The post-deploy check: the plan's Consul services pass their checks in Consul."""
-
-    def verify(plan: JobPlan, emit: Callable[[Event], None]) -> Finished | None:
-        from nomad_deploy.cli.connect import cluster_lookups
-        from nomad_deploy.deploy.consul_check import expected_services, verify_consul_services
-
-        expected = expected_services(plan.job)
-        if not expected:
-            return None
-        consul = cluster_lookups(environment).consul_client
-        return verify_consul_services(
-            consul, plan.job_id, expected, emit=emit, redact=redact, timeout=timeout
-        )
-
-    return verify

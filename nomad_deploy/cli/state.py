@@ -1,10 +1,14 @@
-"""Process-wide CLI switches that must be known before a command is even parsed."""
+"""Process-wide CLI state: ``--debug``, known before a command is even parsed, and the
+redactor every byte of output passes through."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from nomad_deploy.context import Context
     from nomad_deploy.redact import Redactor
 
 _debug = False
@@ -32,3 +36,15 @@ def redactor() -> Redactor:
 
         _redactor = Redactor()
     return _redactor
+
+
+def open_command_context(
+    config: Path | None, env_name: str | None, nomad_version: str | None = None
+) -> Context:
+    """The command's context, built once, sharing the process's redactor (so errors
+    printed by ``main`` are masked too); ``nomad_version`` is ``--nomad-version``."""
+    from nomad_deploy.context import open_context
+
+    context = open_context(config, env_name, redactor=redactor())
+    context.nomad_version = nomad_version
+    return context

@@ -10,10 +10,10 @@ import click
 
 from nomad_deploy.cli import state
 from nomad_deploy.cli.exit_codes import ExitCode
-from nomad_deploy.cli.options import project_options
+from nomad_deploy.cli.options import nomad_version_option, output_option, project_options
 
 if TYPE_CHECKING:
-    from nomad_deploy.validate import ValidationReport
+    from nomad_deploy.checks.validate import ValidationReport
 
 
 @click.command(
@@ -36,13 +36,8 @@ Exit codes: 0 valid; 1 syntax/structure errors, lint errors (or warnings with --
     help="Check locally only (HCL syntax, structure, lint); contact no Nomad.",
 )
 @click.option("--strict", is_flag=True, help="Treat lint warnings as errors.")
-@click.option(
-    "--output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@nomad_version_option
+@output_option
 def validate(
     jobs: tuple[str, ...],
     config: Path | None,
@@ -51,41 +46,28 @@ def validate(
     var_files: tuple[Path, ...],
     offline: bool,
     strict: bool,
+    nomad_version: str | None,
     output: str,
 ) -> int:
     """Render JOBS and check them: HCL syntax mapped back to template lines, job structure
     and lint rules. Every job is checked and every finding reported before exiting."""
-    from nomad_deploy.prepare import VariableInputs, prepare_jobs
-    from nomad_deploy.project import load_project
+    from nomad_deploy.actions.validate import ValidateOptions, validate
+    from nomad_deploy.prepare import VariableInputs
     from nomad_deploy.ui.findings import finding_line, summary_line
-    from nomad_deploy.validate import validate_offline
 
-    project = load_project(config)
-    from nomad_deploy.cli.connect import cluster_lookups
-
-    lookups = cluster_lookups(project.environment(env_name))
-    prepared = prepare_jobs(
-        project, env_name, jobs, VariableInputs(var_files, assignments), resolvers=lookups
-    )
-    reports: list[ValidationReport] = [validate_offline(job.rendered) for job in prepared]
-    if not offline:
-        # The server parses (with Canonicalize) exactly what it would accept at plan time;
-        # a refusal raises NomadBadRequestError naming the job and Nomad's message.
-        from nomad_deploy.cli.connect import nomad_client
-        from nomad_deploy.deploy.plan import parse_on_server
-
-        client = nomad_client(project.environment(env_name))
-        for job in prepared:
-            parse_on_server(client, job.rendered)
-    redact = state.redactor().redact
+    context = state.open_command_context(config, env_name, nomad_version)
+    options = ValidateOptions(jobs, VariableInputs(var_files, assignments), offline, strict)
+    result = validate(context, options)
+    redact = context.redactor.redact
     if output == "json":
-        click.echo(redact(json.dumps([_report_json(r, strict) for r in reports], indent=2)))
+        document = [_report_json(report, strict) for report in result.reports]
+        click.echo(redact(json.dumps(document, indent=2)))
     else:
-        for report in reports:
+        for report in result.reports:
             for finding in report.findings:
                 click.echo(redact(finding_line(finding)))
             click.echo(redact(summary_line(report, strict)))
-    return ExitCode.ERROR if any(r.failed(strict) for r in reports) else ExitCode.OK
+    return ExitCode.ERROR if result.failed else ExitCode.OK
 
 
 def _report_json(report: ValidationReport, strict: bool) -> dict[str, object]:
@@ -98,6 +80,7 @@ def _report_json(report: ValidationReport, strict: bool) -> dict[str, object]:
                 "severity": f.severity,
                 "message": f.message,
                 "location": f.location,
+                **({"suggestion": f.suggestion} if f.suggestion else {}),
             }
             for f in report.findings
         ],

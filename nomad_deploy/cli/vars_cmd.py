@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from nomad_deploy.cli import state
-from nomad_deploy.cli.options import project_options
+from nomad_deploy.cli.options import output_option, project_options
 
 
 @click.command(
@@ -26,13 +26,7 @@ Precedence, lowest first: project [vars], the environment's var files, the envir
 )
 @click.argument("job")
 @project_options
-@click.option(
-    "--output",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@output_option
 def vars_(
     job: str,
     config: Path | None,
@@ -43,14 +37,14 @@ def vars_(
 ) -> int:
     """Print JOB's merged variables for an environment, each with its source."""
     from nomad_deploy.prepare import VariableInputs, job_variables
-    from nomad_deploy.project import load_project
 
-    project = load_project(config)
-    environment = project.environment(env_name)
+    context = state.open_command_context(config, env_name)
+    project = context.project
     spec = project.resolve_job(job)
-    variables = job_variables(project, environment, spec, VariableInputs(var_files, assignments))
+    inputs = VariableInputs(var_files, assignments)
+    variables = job_variables(project, context.environment, spec, inputs, context.environ)
     rows = variables.flat()
-    redact = state.redactor().redact
+    redact = context.redactor.redact
     if output == "json":
         document = [
             {"key": key, "value": value, "source": {"kind": source.kind, "label": source.label}}

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from nomad_deploy.errors import NomadDeployError, UsageError
+from nomad_deploy.clients.env_flags import env_flag
+from nomad_deploy.errors import NomadDeployError
 
 MISSING: Any = object()
 
@@ -45,22 +46,19 @@ class ConsulSettings:
         CONSUL_CLIENT_CERT/KEY, CONSUL_HTTP_SSL_VERIFY; the token as the module says."""
         raw = environ.get("CONSUL_HTTP_ADDR") or address or cls.address
         if "://" not in raw:
-            ssl = environ.get("CONSUL_HTTP_SSL", "").lower() in ("1", "true")
+            ssl = env_flag(environ, "CONSUL_HTTP_SSL", default=False)
             raw = f"{'https' if ssl else 'http'}://{raw}"
         if token is None:
             token = environ.get("CONSUL_HTTP_TOKEN") or None
         if token is None and environ.get("CONSUL_HTTP_TOKEN_FILE"):
             token = Path(environ["CONSUL_HTTP_TOKEN_FILE"]).read_text().strip()
-        verify_text = environ.get("CONSUL_HTTP_SSL_VERIFY", "true").lower()
-        if verify_text not in ("1", "0", "true", "false"):
-            raise UsageError(f"CONSUL_HTTP_SSL_VERIFY={verify_text!r} is not a boolean")
         return cls(
             address=raw.rstrip("/"),
             token=token,
             ca_cert=environ.get("CONSUL_CACERT"),
             client_cert=environ.get("CONSUL_CLIENT_CERT"),
             client_key=environ.get("CONSUL_CLIENT_KEY"),
-            verify=verify_text in ("1", "true"),
+            verify=env_flag(environ, "CONSUL_HTTP_SSL_VERIFY", default=True),
         )
 
 
@@ -70,8 +68,10 @@ class ConsulClient:
     def __init__(self, settings: ConsulSettings) -> None:
         import consul  # lazily: only commands that talk to Consul pay for it
 
+        from nomad_deploy.clients.tls import verify_setting
+
         parsed = urlparse(settings.address)
-        verify: bool | str = settings.verify and (settings.ca_cert or True)
+        verify = verify_setting(not settings.verify, settings.ca_cert, None)
         cert = (
             (settings.client_cert, settings.client_key)
             if settings.client_cert and settings.client_key

@@ -1,7 +1,8 @@
-"""The Nomad client nomad-deploy uses: JSON reads, blocking queries, jobs, deployments, logs.
+"""The Nomad client nomad-deploy uses: typed reads (plain and blocking), job writes, logs.
 
 Built over python-nomad's requester (see nomad_http.py for transport, retries and error
-mapping). API methods only build paths and bodies.
+mapping). Every Nomad path the package uses is built here, each ID quoted: callers name
+what they want (``job``, ``evaluation_after``), never a URL.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from urllib.parse import quote
 
 from nomad_deploy.clients.nomad_http import NomadTransport
 from nomad_deploy.clients.nomad_settings import NomadSettings
-from nomad_deploy.errors import NomadAPIError, NomadNotFoundError
+from nomad_deploy.errors import NomadAPIError
 
 __all__ = ["NomadClient", "NomadSettings"]
 
@@ -33,28 +34,95 @@ class NomadClient:
         """Nomad's HTTP address."""
         return self.settings.address
 
-    @property
-    def requests_sent(self) -> int:
-        """HTTP requests sent so far, retries included."""
-        return self.transport.attempts
+    # -- reads: every path the package reads, built and quoted here ----------------------
 
-    # -- generic --------------------------------------------------------------------------
+    def agent_version(self) -> str | None:
+        """The Nomad version of the agent answering (``/v1/agent/self``), None when it
+        does not say. Needs ``agent:read`` where ACLs are on (NomadPermissionError)."""
+        body = self._object(self._get("/v1/agent/self"))
+        config = body.get("config")
+        version = config.get("Version") if isinstance(config, dict) else None
+        if isinstance(version, dict) and isinstance(version.get("Version"), str):
+            return str(version["Version"])
+        member = body.get("member")
+        tags = member.get("Tags") if isinstance(member, dict) else None
+        build = tags.get("build") if isinstance(tags, dict) else None
+        return build if isinstance(build, str) else None
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def job(self, job_id: str) -> dict[str, Any]:
+        """The job as registered (NomadNotFoundError when it does not exist)."""
+        return self._object(self._get(f"/v1/job/{_id(job_id)}"))
+
+    def job_versions(self, job_id: str) -> list[dict[str, Any]]:
+        """Every stored version of the job, newest first."""
+        return self._list(
+            self._object(self._get(f"/v1/job/{_id(job_id)}/versions")).get("Versions")
+        )
+
+    def latest_deployment(self, job_id: str) -> dict[str, Any] | None:
+        """The job's most recent deployment, or None when it never had one."""
+        found = self._get(f"/v1/job/{_id(job_id)}/deployment")
+        return self._object(found) if found else None
+
+    def job_allocations(self, job_id: str) -> list[dict[str, Any]]:
+        """Allocation stubs of every version of the job."""
+        return self._list(self._get(f"/v1/job/{_id(job_id)}/allocations"))
+
+    def allocation(self, alloc_id: str) -> dict[str, Any]:
+        """One allocation in full (task states and their events)."""
+        return self._object(self._get(f"/v1/allocation/{_id(alloc_id)}"))
+
+    def evaluation(self, eval_id: str) -> dict[str, Any]:
+        """One evaluation."""
+        return self._object(self._get(f"/v1/evaluation/{_id(eval_id)}"))
+
+    def deployment_allocations(self, deployment_id: str) -> list[dict[str, Any]]:
+        """Allocation stubs placed by one deployment."""
+        return self._list(self._get(f"/v1/deployment/allocations/{_id(deployment_id)}"))
+
+    # -- blocking reads: (body, X-Nomad-Index) once Nomad's index passes ``index`` --------
+
+    def evaluation_after(
+        self, eval_id: str, index: int, wait_seconds: float
+    ) -> tuple[dict[str, Any], int]:
+        """:meth:`evaluation` as a blocking query."""
+        body, new = self._get_blocking(f"/v1/evaluation/{_id(eval_id)}", index, wait_seconds)
+        return self._object(body), new
+
+    def deployment_after(
+        self, deployment_id: str, index: int, wait_seconds: float
+    ) -> tuple[dict[str, Any], int]:
+        """One deployment, as a blocking query."""
+        path = f"/v1/deployment/{_id(deployment_id)}"
+        body, new = self._get_blocking(path, index, wait_seconds)
+        return self._object(body), new
+
+    def job_allocations_after(
+        self, job_id: str, index: int, wait_seconds: float
+    ) -> tuple[list[dict[str, Any]], int]:
+        """:meth:`job_allocations` as a blocking query."""
+        path = f"/v1/job/{_id(job_id)}/allocations"
+        body, new = self._get_blocking(path, index, wait_seconds)
+        return self._list(body), new
+
+    def job_deployments_after(
+        self, job_id: str, index: int, wait_seconds: float
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Every deployment of the job, as a blocking query."""
+        path = f"/v1/job/{_id(job_id)}/deployments"
+        body, new = self._get_blocking(path, index, wait_seconds)
+        return self._list(body), new
+
+    # -- transport ------------------------------------------------------------------------
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET ``path`` and return its JSON (retried on connection errors and 5xx)."""
         return self._json("GET", path, self.transport.send("GET", path, params=params))
 
-    def get_blocking(
-        self,
-        path: str,
-        *,
-        index: int,
-        wait_seconds: float,
-        params: dict[str, Any] | None = None,
-    ) -> tuple[Any, int]:
+    def _get_blocking(self, path: str, index: int, wait_seconds: float) -> tuple[Any, int]:
         """Blocking query: (body, X-Nomad-Index) once Nomad's index passes ``index``, or
         after ``wait_seconds``. The HTTP timeout exceeds the wait plus Nomad's jitter."""
-        query = dict(params or {})
+        query: dict[str, Any] = {}
         if index > 0:
             query.update(index=index, wait=f"{max(1, int(wait_seconds))}s")
         timeout = wait_seconds + wait_seconds / 16 + 10.0
@@ -62,18 +130,22 @@ class NomadClient:
         body = self._json("GET", path, response)
         return body, int(response.headers.get("X-Nomad-Index", "0") or 0)
 
-    def put(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
-        """PUT ``body`` as JSON; return the JSON answer (not retried once sent)."""
-        return self._json("PUT", path, self.transport.send("PUT", path, params=params, body=body))
-
-    def post(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
+    def _post(self, path: str, body: Any, params: dict[str, Any] | None = None) -> Any:
         """POST ``body`` as JSON; return the JSON answer (not retried once sent)."""
         response = self.transport.send("POST", path, params=params, body=body)
         return self._json("POST", path, response)
 
-    def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def _delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """DELETE ``path``; return the JSON answer."""
         return self._json("DELETE", path, self.transport.send("DELETE", path, params=params))
+
+    @staticmethod
+    def _object(body: Any) -> dict[str, Any]:
+        return body if isinstance(body, dict) else {}
+
+    @staticmethod
+    def _list(body: Any) -> list[dict[str, Any]]:
+        return [item for item in body if isinstance(item, dict)] if isinstance(body, list) else []
 
     def _json(self, method: str, path: str, response: Any) -> Any:
         """The response's JSON (None when empty); NomadAPIError when it is not JSON,
@@ -101,7 +173,7 @@ class NomadClient:
         body: dict[str, Any] = {"JobHCL": hcl, "Canonicalize": canonicalize}
         if variables is not None:
             body["Variables"] = variables
-        result: dict[str, Any] = self.post("/v1/jobs/parse", body)
+        result: dict[str, Any] = self._post("/v1/jobs/parse", body)
         return result
 
     def plan_job(
@@ -109,7 +181,7 @@ class NomadClient:
     ) -> dict[str, Any]:
         """Scheduler dry run for ``job`` (no state change)."""
         body = {"Job": job, "Diff": diff, "PolicyOverride": policy_override}
-        result: dict[str, Any] = self.post(f"/v1/job/{_id(str(job['ID']))}/plan", body)
+        result: dict[str, Any] = self._post(f"/v1/job/{_id(str(job['ID']))}/plan", body)
         return result
 
     def register_job(
@@ -132,23 +204,15 @@ class NomadClient:
             body.update(EnforceIndex=True, JobModifyIndex=enforce_index)
         if submission is not None:
             body["Submission"] = submission
-        result: dict[str, Any] = self.post("/v1/jobs", body)
+        result: dict[str, Any] = self._post("/v1/jobs", body)
         return result
-
-    def read_job(self, job_id: str) -> dict[str, Any] | None:
-        """The job, or None when it does not exist."""
-        try:
-            job: dict[str, Any] = self.get(f"/v1/job/{_id(job_id)}")
-        except NomadNotFoundError:
-            return None
-        return job
 
     def promote_deployment(self, deployment_id: str, groups: list[str] | None) -> Any:
         """Promote canaries (all groups when ``groups`` is None)."""
         body: dict[str, Any] = {"DeploymentID": deployment_id, "All": groups is None}
         if groups is not None:
             body["Groups"] = groups
-        return self.post(f"/v1/deployment/promote/{_id(deployment_id)}", body)
+        return self._post(f"/v1/deployment/promote/{_id(deployment_id)}", body)
 
     def revert_job(
         self, job_id: str, version: int, *, enforce_prior_version: int | None = None
@@ -157,12 +221,12 @@ class NomadClient:
         body: dict[str, Any] = {"JobID": job_id, "JobVersion": version}
         if enforce_prior_version is not None:
             body["EnforcePriorVersion"] = enforce_prior_version
-        result: dict[str, Any] = self.post(f"/v1/job/{_id(job_id)}/revert", body)
+        result: dict[str, Any] = self._post(f"/v1/job/{_id(job_id)}/revert", body)
         return result
 
     def stop_job(self, job_id: str, *, purge: bool = False) -> dict[str, Any]:
         """Deregister ``job_id`` (``purge``: also forget it)."""
-        result: dict[str, Any] = self.delete(
+        result: dict[str, Any] = self._delete(
             f"/v1/job/{_id(job_id)}", params={"purge": "true" if purge else None}
         )
         return result or {}

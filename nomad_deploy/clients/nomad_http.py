@@ -62,7 +62,6 @@ class NomadTransport:
         self.timeout = timeout
         self.retries = retries
         self.sleep = sleep
-        self.attempts = 0  # requests sent, retries included (benchmarks read it)
         self._requester = nomad.api.base.Requester(
             address=settings.address,
             namespace=settings.namespace,
@@ -91,7 +90,6 @@ class NomadTransport:
         delay = 0.25
         error: NomadAPIError | NomadConnectionError
         for attempt in range(self.retries + 1):
-            self.attempts += 1
             try:
                 return self._requester._request(  # type: ignore[no-any-return]
                     method=method,

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from nomad_deploy.clients.env_flags import env_flag
+from nomad_deploy.clients.tls import verify_setting
 from nomad_deploy.errors import UsageError
 
 DEFAULT_ADDRESS = "http://127.0.0.1:4646"
@@ -28,9 +30,6 @@ ENVIRONMENT = {
     "tls_server_name": "NOMAD_TLS_SERVER_NAME",
     "http_auth": "NOMAD_HTTP_AUTH",
 }
-
-_TRUE = {"1", "true", "t", "yes", "y", "on"}
-_FALSE = {"0", "false", "f", "no", "n", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -51,37 +50,40 @@ class NomadSettings:
 
     @classmethod
     def resolve(
-        cls, environ: Mapping[str, str], project: Mapping[str, str | None]
+        cls,
+        environ: Mapping[str, str],
+        *,
+        address: str | None = None,
+        namespace: str | None = None,
+        region: str | None = None,
     ) -> NomadSettings:
-        """Settings from ``project`` values (keys as the fields), overridden by NOMAD_*.
+        """Settings from the project's environment (``address``, ``namespace``, ``region``),
+        each overridden by its NOMAD_* variable; the rest from NOMAD_* only.
 
         Raises UsageError for an unreadable NOMAD_SKIP_VERIFY or a client certificate
         without its key (or the reverse).
         """
-        values: dict[str, str | None] = {name: project.get(name) for name in ENVIRONMENT}
+        values: dict[str, str | None] = dict.fromkeys(ENVIRONMENT)
+        values.update(address=address, namespace=namespace, region=region)
         for name, variable in ENVIRONMENT.items():
             if environ.get(variable):
                 values[name] = environ[variable]
-        skip = environ.get("NOMAD_SKIP_VERIFY", "").strip().lower()
-        if skip not in _TRUE | _FALSE:
-            raise UsageError(f"NOMAD_SKIP_VERIFY={skip!r} is not a boolean")
+        skip = env_flag(environ, "NOMAD_SKIP_VERIFY", default=False)
         if bool(values["client_cert"]) != bool(values["client_key"]):
             raise UsageError(
                 "a client certificate needs its key (NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY)"
             )
-        address = (values.pop("address") or DEFAULT_ADDRESS).rstrip("/")
-        if "://" not in address:
-            address = f"http://{address}"
-        address, credentials = _split_credentials(address)
+        chosen = (values.pop("address") or DEFAULT_ADDRESS).rstrip("/")
+        if "://" not in chosen:
+            chosen = f"http://{chosen}"
+        chosen, credentials = _split_credentials(chosen)
         values["http_auth"] = values["http_auth"] or credentials
-        return cls(address=address, skip_verify=skip in _TRUE, **values)
+        return cls(address=chosen, skip_verify=skip, **values)
 
     @property
     def verify(self) -> bool | str:
         """``requests``' verify value: False only when asked, else the CA file/dir or True."""
-        if self.skip_verify:
-            return False
-        return self.ca_cert or self.ca_path or True
+        return verify_setting(self.skip_verify, self.ca_cert, self.ca_path)
 
     @property
     def client_certificate(self) -> tuple[str, str] | tuple[()]:

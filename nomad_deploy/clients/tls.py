@@ -20,6 +20,14 @@ from requests.adapters import HTTPAdapter
 from nomad_deploy.errors import UsageError
 
 
+def verify_setting(skip_verify: bool, ca_cert: str | None, ca_path: str | None) -> bool | str:
+    """``requests``' ``verify=`` value: False only when verification is turned off, else
+    the CA file, the CA directory or True (the system's CAs)."""
+    if skip_verify:
+        return False
+    return ca_cert or ca_path or True
+
+
 def ca_directory_context(directory: Path, variable: str) -> ssl.SSLContext:
     """A verifying SSL context that trusts exactly the certificate files in ``directory``.
 

@@ -8,12 +8,12 @@ path and the auth method; no secret or token reaches a message.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nomad_deploy.clients.env_flags import env_flag
 from nomad_deploy.errors import NomadDeployError, UsageError
 
 
@@ -71,7 +71,7 @@ class VaultSettings:
             "client_cert": environ.get("VAULT_CLIENT_CERT"),
             "client_key": environ.get("VAULT_CLIENT_KEY"),
             "namespace": environ.get("VAULT_NAMESPACE"),
-            "skip_verify": environ.get("VAULT_SKIP_VERIFY", "").lower() in ("1", "true", "yes"),
+            "skip_verify": env_flag(environ, "VAULT_SKIP_VERIFY", default=False),
         }
         if value("VAULT_ROLE_ID"):
             secret_id = value("VAULT_SECRET_ID")
@@ -102,11 +102,9 @@ class VaultClient:
         import hvac  # lazily: only commands that read Vault pay for it
         import requests
 
-        from nomad_deploy.clients.tls import tls_adapter
+        from nomad_deploy.clients.tls import tls_adapter, verify_setting
 
-        verify: bool | str = (
-            False if settings.skip_verify else (settings.ca_cert or settings.ca_path or True)
-        )
+        verify = verify_setting(settings.skip_verify, settings.ca_cert, settings.ca_path)
         session = requests.Session()
         # hvac takes verify and cert from a given session, ignoring its own arguments
         session.verify = verify
@@ -176,13 +174,7 @@ class VaultClient:
 
     def value(self, path: str, key: str) -> Any:
         """One key of the secret at ``path``; VaultError naming both when missing."""
-        data = self.read(path)
-        if key not in data:
-            raise VaultError(
-                f"Vault secret {path!r} has no key {key!r}",
-                [("Vault", self.settings.address), ("Keys", ", ".join(sorted(data)) or "(none)")],
-            )
-        return data[key]
+        return pick_key(self.read(path), path, key, self.settings.address)
 
     def _locate(self, path: str) -> tuple[str, str, str]:
         """(mount, path inside it, KV version); ``data/`` after a v2 mount is accepted."""
@@ -210,6 +202,17 @@ class VaultClient:
         )
 
 
+def pick_key(data: Mapping[str, Any], path: str, key: str, address: str) -> Any:
+    """``data[key]`` of the secret read at ``path``; VaultError naming both when missing
+    (and the keys there are, never their values)."""
+    if key not in data:
+        raise VaultError(
+            f"Vault secret {path!r} has no key {key!r}",
+            [("Vault", address), ("Keys", ", ".join(sorted(data)) or "(none)")],
+        )
+    return data[key]
+
+
 def _reason(failure: Exception, has_client_cert: bool = False) -> str:
     import requests
 
@@ -222,8 +225,3 @@ def _reason(failure: Exception, has_client_cert: bool = False) -> str:
     kind = type(failure).__name__
     text = str(failure).splitlines()[0][:200] if str(failure) else ""
     return f"Vault answered {kind}" + (f": {text}" if text else "")
-
-
-def vault_settings_from(environ: Mapping[str, str] | None, address: str | None) -> VaultSettings:
-    """Settings for the current process (``os.environ`` when ``environ`` is None)."""
-    return VaultSettings.resolve(os.environ if environ is None else environ, address)

@@ -10,24 +10,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from nomad_deploy.deploy.events import AllocationsUpdate, Finished, Outcome
-from nomad_deploy.deploy.inspect import inspect_failures
-
-if TYPE_CHECKING:
-    from nomad_deploy.deploy.watch import Watcher
+from nomad_deploy.deploy.failures import inspect_failures
+from nomad_deploy.deploy.watch_context import WatchContext
 
 BATCH_TYPES = frozenset({"batch", "sysbatch"})
-TERMINAL = frozenset({"complete", "failed", "lost"})
 
 
 def follow_allocations(
-    watcher: Watcher, evaluation: Mapping[str, Any], *, blocked_evals: Mapping[str, int]
+    watch: WatchContext, evaluation: Mapping[str, Any], *, blocked_evals: Mapping[str, int]
 ) -> Finished:
     """Watch the job's current allocations until the job's type says it is done."""
-    session = watcher.session
-    job = session.read(f"/v1/job/{watcher.job_id}")
+    session = watch.session
+    api = session.api
+    job_id = watch.job_id
+    job = session.read(partial(api.job, job_id))
     version = int(job.get("Version") or 0)
     job_type = str(job.get("Type") or evaluation.get("Type") or "service")
     expected = (
@@ -38,7 +38,7 @@ def follow_allocations(
     index = 0
     last_counts: dict[str, int] = {}
     while True:
-        allocs, index = session.block(f"/v1/job/{watcher.job_id}/allocations", index)
+        allocs, index = session.block(partial(api.job_allocations_after, job_id), index)
         current = [
             alloc
             for alloc in allocs
@@ -47,8 +47,8 @@ def follow_allocations(
         counts = dict(Counter(str(alloc.get("ClientStatus")) for alloc in current))
         if counts != last_counts:
             last_counts = counts
-            watcher.emit(AllocationsUpdate(watcher.job_id, version, counts))
-        in_flight = [alloc for alloc in current if _in_flight(watcher, alloc)]
+            watch.emit(AllocationsUpdate(job_id, version, counts))
+        in_flight = [alloc for alloc in current if _in_flight(watch, alloc)]
         if in_flight:
             continue
         placed = len(current)
@@ -56,42 +56,41 @@ def follow_allocations(
         if (
             (short or placed == 0)
             and blocked_evals
-            and watcher.placement_still_blocked(blocked_evals)
+            and watch.placement_still_blocked(blocked_evals)
         ):
-            return watcher.unplaceable(blocked_evals)
+            return watch.unplaceable(blocked_evals)
         if short:
             continue
         failed = [alloc for alloc in current if alloc.get("ClientStatus") == "failed"]
         if failed:
             for failure in inspect_failures(
-                session.api,
-                watcher.job_id,
+                api,
+                job_id,
                 failed,
-                redact=watcher.redact,
-                log_lines=watcher.options.log_lines,
+                redact=watch.redact,
+                log_lines=watch.options.log_lines,
             ):
-                watcher.emit(failure)
+                watch.emit(failure)
             outcome = Outcome.BATCH_FAILED if job_type in BATCH_TYPES else Outcome.FAILED
             return Finished(
-                watcher.job_id,
+                job_id,
                 outcome,
                 f"{len(failed)} of {placed} allocation(s) of version {version} failed",
             )
         if job_type in BATCH_TYPES:
             if all(alloc.get("ClientStatus") == "complete" for alloc in current):
-                return Finished(
-                    watcher.job_id, Outcome.SUCCESSFUL, f"{placed} allocation(s) completed"
-                )
+                return Finished(job_id, Outcome.SUCCESSFUL, f"{placed} allocation(s) completed")
             continue
         if placed and all(alloc.get("ClientStatus") == "running" for alloc in current):
-            return Finished(watcher.job_id, Outcome.SUCCESSFUL, f"{placed} allocation(s) running")
+            return Finished(job_id, Outcome.SUCCESSFUL, f"{placed} allocation(s) running")
 
 
-def _in_flight(watcher: Watcher, alloc: Mapping[str, Any]) -> bool:
+def _in_flight(watch: WatchContext, alloc: Mapping[str, Any]) -> bool:
     status = alloc.get("ClientStatus")
     if status == "pending":
         return True
     if status == "failed" and alloc.get("FollowupEvalID"):
-        followup = watcher.session.read(f"/v1/evaluation/{alloc['FollowupEvalID']}")
+        followup_id = str(alloc["FollowupEvalID"])
+        followup = watch.session.read(partial(watch.session.api.evaluation, followup_id))
         return followup.get("Status") in ("pending", "blocked")
     return False

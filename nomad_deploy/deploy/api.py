@@ -1,7 +1,7 @@
 """What the deploy stages need from a Nomad client, and the bounded clock they wait on.
 
-The stages take any object with these methods (``clients.nomad.NomadClient`` in the CLI),
-so they can be driven against a real agent in tests without knowing about python-nomad.
+The stages take any object with these methods (``clients.nomad.NomadClient`` in practice,
+a fake in the watcher's unit tests); no path strings cross this boundary.
 """
 
 from __future__ import annotations
@@ -12,26 +12,63 @@ from typing import Any, Protocol
 
 
 class NomadAPI(Protocol):
-    """The subset of the Nomad client the watcher and verbs use."""
+    """The Nomad calls the watcher, the failure inspector and the job verbs make."""
 
     @property
     def address(self) -> str:
         """Nomad's HTTP address, for messages."""
         ...
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        """GET a JSON document (retried on connection errors)."""
+    def job(self, job_id: str) -> dict[str, Any]:
+        """The job as registered."""
         ...
 
-    def get_blocking(
-        self,
-        path: str,
-        *,
-        index: int,
-        wait_seconds: float,
-        params: dict[str, Any] | None = None,
-    ) -> tuple[Any, int]:
-        """Blocking query: return (body, X-Nomad-Index) once the index passes ``index``."""
+    def job_versions(self, job_id: str) -> list[dict[str, Any]]:
+        """Every stored version of the job, newest first."""
+        ...
+
+    def latest_deployment(self, job_id: str) -> dict[str, Any] | None:
+        """The job's most recent deployment, or None."""
+        ...
+
+    def job_allocations(self, job_id: str) -> list[dict[str, Any]]:
+        """Allocation stubs of every version of the job."""
+        ...
+
+    def allocation(self, alloc_id: str) -> dict[str, Any]:
+        """One allocation in full."""
+        ...
+
+    def evaluation(self, eval_id: str) -> dict[str, Any]:
+        """One evaluation."""
+        ...
+
+    def deployment_allocations(self, deployment_id: str) -> list[dict[str, Any]]:
+        """Allocation stubs placed by one deployment."""
+        ...
+
+    def evaluation_after(
+        self, eval_id: str, index: int, wait_seconds: float
+    ) -> tuple[dict[str, Any], int]:
+        """Blocking read of one evaluation: (body, index) once the index passes ``index``."""
+        ...
+
+    def deployment_after(
+        self, deployment_id: str, index: int, wait_seconds: float
+    ) -> tuple[dict[str, Any], int]:
+        """Blocking read of one deployment."""
+        ...
+
+    def job_allocations_after(
+        self, job_id: str, index: int, wait_seconds: float
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Blocking read of the job's allocation stubs."""
+        ...
+
+    def job_deployments_after(
+        self, job_id: str, index: int, wait_seconds: float
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Blocking read of every deployment of the job."""
         ...
 
     def promote_deployment(self, deployment_id: str, groups: list[str] | None) -> Any:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import Any
 
 from nomad_deploy.deploy.events import (
     DeploymentUpdate,
@@ -20,55 +20,33 @@ from nomad_deploy.deploy.events import (
     Outcome,
     Promoted,
 )
-from nomad_deploy.deploy.inspect import inspect_failures
-from nomad_deploy.durations import parse_duration
-
-if TYPE_CHECKING:
-    from nomad_deploy.deploy.watch import Watcher
+from nomad_deploy.deploy.failures import inspect_failures
+from nomad_deploy.deploy.watch_context import WatchContext
 
 _ROLLBACK = re.compile(r"rolling back to job version (\d+)")
 
 
-@dataclass(frozen=True)
-class PromotePolicy:
-    """Canary promotion: ``manual`` (stop, exit 5), ``auto``, or after healthy for N seconds."""
-
-    mode: str
-    after_seconds: float = 0.0
-
-    @staticmethod
-    def manual() -> PromotePolicy:
-        """Stop when canaries are healthy and let a person promote."""
-        return PromotePolicy("manual")
-
-    @staticmethod
-    def parse(text: str) -> PromotePolicy:
-        """``manual``, ``auto`` or a duration like ``90s``/``2m``; UsageError otherwise."""
-        if text in ("manual", "auto"):
-            return PromotePolicy(text)
-        return PromotePolicy("after", parse_duration(text, option="--promote value"))
-
-
 def follow_deployment(
-    watcher: Watcher, deployment_id: str, *, blocked_evals: Mapping[str, int]
+    watch: WatchContext, deployment_id: str, *, blocked_evals: Mapping[str, int]
 ) -> Finished:
     """Watch ``deployment_id`` until it ends (or needs a person); return the outcome."""
-    return _Follower(watcher, deployment_id, blocked_evals, rollback=False).run()
+    return _Follower(watch, deployment_id, blocked_evals, rollback=False).run()
 
 
 class _Follower:
     def __init__(
         self,
-        watcher: Watcher,
+        watch: WatchContext,
         deployment_id: str,
         blocked_evals: Mapping[str, int],
         *,
         rollback: bool,
         reverted_to: int | None = None,
     ) -> None:
-        self.watcher = watcher
-        self.session = watcher.session
-        self.job = watcher.job_id
+        self.watch = watch
+        self.session = watch.session
+        self.api = watch.session.api
+        self.job = watch.job_id
         self.deployment_id = deployment_id
         self.blocked_evals = blocked_evals
         self.rollback = rollback
@@ -80,12 +58,14 @@ class _Follower:
         index = 0
         last_seen: tuple[Any, ...] = ()
         while True:
-            deployment, index = self.session.block(f"/v1/deployment/{self.deployment_id}", index)
+            deployment, index = self.session.block(
+                partial(self.api.deployment_after, self.deployment_id), index
+            )
             update = self._update_event(deployment)
             fingerprint = (update.status, update.description, update.groups)
             if fingerprint != last_seen:
                 last_seen = fingerprint
-                self.watcher.emit(update)
+                self.watch.emit(update)
             finished = self._judge(deployment, update)
             if finished is not None:
                 return finished
@@ -111,19 +91,19 @@ class _Follower:
             if waiting is not None:
                 return waiting
             if self.blocked_evals and self._stalled(update):
-                return self.watcher.unplaceable(self.blocked_evals)
+                return self.watch.unplaceable(self.blocked_evals)
         return None
 
     def _failed(self, deployment: Mapping[str, Any], update: DeploymentUpdate) -> Finished:
-        allocs = self.session.read(f"/v1/deployment/allocations/{self.deployment_id}")
+        allocs = self.session.read(partial(self.api.deployment_allocations, self.deployment_id))
         for failure in inspect_failures(
-            self.session.api,
+            self.api,
             self.job,
             allocs,
-            redact=self.watcher.redact,
-            log_lines=self.watcher.options.log_lines,
+            redact=self.watch.redact,
+            log_lines=self.watch.options.log_lines,
         ):
-            self.watcher.emit(failure)
+            self.watch.emit(failure)
         description = update.description or update.status
         if self.rollback:
             return Finished(
@@ -136,7 +116,7 @@ class _Follower:
             rollback_id = self._rollback_deployment(deployment)
             if rollback_id:
                 follower = _Follower(
-                    self.watcher,
+                    self.watch,
                     rollback_id,
                     {},
                     rollback=True,
@@ -155,7 +135,9 @@ class _Follower:
         version = int(failed.get("JobVersion") or 0)
         index = 0
         for _ in range(6):  # the revert is registered right after the failure
-            deployments, index = self.session.block(f"/v1/job/{self.job}/deployments", index)
+            deployments, index = self.session.block(
+                partial(self.api.job_deployments_after, self.job), index
+            )
             newer = [d for d in deployments if int(d.get("JobVersion") or 0) > version]
             if newer:
                 return str(max(newer, key=lambda d: int(d.get("CreateIndex") or 0))["ID"])
@@ -174,7 +156,7 @@ class _Follower:
         if not waiting or self.promoted:
             self.healthy_since = None
             return None
-        policy = self.watcher.options.promote
+        policy = self.watch.options.promote
         names = sorted(group.name for group in waiting)
         if policy.mode == "manual":
             return Finished(
@@ -183,23 +165,23 @@ class _Follower:
                 f"canaries healthy in {', '.join(names)}; waiting for promotion",
                 hint=f"promote with: nomad-deploy promote {self.job}",
             )
-        now = self.watcher.clock()
+        now = self.watch.clock()
         if self.healthy_since is None:
             self.healthy_since = now
         if policy.mode == "after" and now - self.healthy_since < policy.after_seconds:
             hold = policy.after_seconds - (now - self.healthy_since)
             self.session.sleep(min(hold, self.session.deadline.remaining(), 5.0))
             return None
-        self.session.act(lambda: self.session.api.promote_deployment(self.deployment_id, None))
+        self.session.act(lambda: self.api.promote_deployment(self.deployment_id, None))
         self.promoted = True
-        self.watcher.emit(Promoted(self.job, self.deployment_id, tuple(names)))
+        self.watch.emit(Promoted(self.job, self.deployment_id, tuple(names)))
         return None
 
     def _stalled(self, update: DeploymentUpdate) -> bool:
         """Nothing placed is still in flight and the rest is waiting for capacity."""
         in_flight = any(group.placed > group.healthy + group.unhealthy for group in update.groups)
         short = any(group.placed < group.desired for group in update.groups)
-        return not in_flight and short and self.watcher.placement_still_blocked(self.blocked_evals)
+        return not in_flight and short and self.watch.placement_still_blocked(self.blocked_evals)
 
     def _update_event(self, deployment: Mapping[str, Any]) -> DeploymentUpdate:
         groups = tuple(

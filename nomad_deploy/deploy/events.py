@@ -23,6 +23,7 @@ class Outcome(Enum):
     BATCH_FAILED = "batch_failed"
     DETACHED = "detached"
     TIMEOUT = "timeout"
+    INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,14 @@ class Promoted(Event):
 
 
 @dataclass(frozen=True)
+class Reverted(Event):
+    """nomad-deploy registered an earlier version again (``nomad-deploy revert``)."""
+
+    version: int
+    eval_id: str = ""
+
+
+@dataclass(frozen=True)
 class ConnectionTrouble(Event):
     """Nomad could not be reached; the watch keeps retrying until its deadline."""
 
@@ -175,6 +184,7 @@ _KINDS = {
     "AllocationsUpdate": "allocations",
     "AllocationFailure": "allocation_failure",
     "Promoted": "promoted",
+    "Reverted": "reverted",
     "ConnectionTrouble": "connection_trouble",
     "ConsulServiceState": "consul_service",
     "Finished": "finished",

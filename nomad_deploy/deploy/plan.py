@@ -1,6 +1,6 @@
 """Stage: parse the rendered job on the server, then plan it.
 
-Parsing happens on the Nomad server (``/v1/jobs/parse`` with ``Canonicalize``), so the
+Parsing happens on the Nomad server (its jobs/parse endpoint, with ``Canonicalize``), so the
 JSON that is planned and registered is exactly what this Nomad accepts, HCL functions and
 all. The plan's JobModifyIndex is what ``run`` later enforces at registration.
 """
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from nomad_deploy.deploy.metrics import metric_lines, unplaced_count
 from nomad_deploy.errors import NomadAPIError
-from nomad_deploy.hcl import template_location
 from nomad_deploy.render import RenderedJob
 
 
@@ -52,6 +52,11 @@ class JobPlan:
         return int(self.response.get("JobModifyIndex") or 0)
 
     @property
+    def has_changes(self) -> bool:
+        """True when the plan changes allocations (``nomad job plan`` exit code 1)."""
+        return plan_has_changes(self.response)
+
+    @property
     def diff_type(self) -> str:
         """Nomad's top-level diff type: Added, Deleted, Edited or None."""
         return str((self.response.get("Diff") or {}).get("Type") or "None")
@@ -73,7 +78,7 @@ def parse_on_server(api: PlanAPI, rendered: RenderedJob) -> dict[str, Any]:
         position = _SERVER_POSITION.search(refused.message)
         if position:
             line, column = int(position.group(1)), int(position.group(2))
-            refused.with_context("Template", template_location(rendered, line, column))
+            refused.with_context("Template", rendered.location(line, column))
         raise
 
 
@@ -87,3 +92,34 @@ def plan_rendered(
     job = parse_on_server(api, rendered)
     response = api.plan_job(job, diff=True, policy_override=policy_override)
     return JobPlan(name=rendered.name, job=job, response=response)
+
+
+def plan_has_changes(plan: Mapping[str, Any]) -> bool:
+    """True when the plan changes allocations (``nomad job plan`` exit code 1)."""
+    if ((plan.get("Diff") or {}).get("Type") or "None") == "None":
+        return False
+    updates = ((plan.get("Annotations") or {}).get("DesiredTGUpdates")) or {}
+    keys = ("Stop", "Place", "Migrate", "DestructiveUpdate", "Canary")
+    return any(sum(int(u.get(k) or 0) for k in keys) > 0 for u in updates.values())
+
+
+def plan_summary(plan: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON-ready summary: changes, index, per-group counts, failures, warnings, diff."""
+    failures = plan.get("FailedTGAllocs") or {}
+    return {
+        "changes": plan_has_changes(plan),
+        "diff_type": (plan.get("Diff") or {}).get("Type") or "None",
+        "job_modify_index": int(plan.get("JobModifyIndex") or 0),
+        "groups": {
+            name: dict(counts)
+            for name, counts in sorted(
+                (((plan.get("Annotations") or {}).get("DesiredTGUpdates")) or {}).items()
+            )
+        },
+        "failed_placements": {
+            group: {"unplaced": unplaced_count(metric), "reasons": metric_lines(metric)}
+            for group, metric in sorted(failures.items())
+        },
+        "warnings": plan.get("Warnings") or "",
+        "diff": plan.get("Diff") or {},
+    }

@@ -10,11 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from nomad_deploy.deploy.api import Deadline, NomadAPI
 from nomad_deploy.deploy.events import ConnectionTrouble, Event
 from nomad_deploy.errors import NomadConnectionError
+
+T = TypeVar("T")
 
 
 class DeadlineReached(Exception):
@@ -34,30 +36,32 @@ class WatchSession:
     requests: int = 0
     _in_outage: bool = field(default=False, repr=False)
 
-    def read(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        """GET ``path`` now, retrying through connection trouble until the deadline."""
-        return self._resilient(lambda: self.api.get(path, params))
+    def read(self, call: Callable[[], T]) -> T:
+        """Make one read now (``lambda: api.job(job_id)``), retrying through connection
+        trouble until the deadline."""
+        return self._resilient(call)
 
-    def block(self, path: str, index: int, params: dict[str, Any] | None = None) -> tuple[Any, int]:
-        """Blocking GET: returns (body, index) after a change past ``index`` or the wait.
+    def block(self, call: Callable[[int, float], tuple[T, int]], index: int) -> tuple[T, int]:
+        """A blocking read, ``call(index, wait_seconds)`` (``api.evaluation_after`` bound to
+        its ID): returns (body, index) after a change past ``index`` or the wait.
 
         The returned index never goes backwards from the caller's point of view: when an
         agent restarts with a lower index, 0 is returned so the next call does not block
         on an index the new agent will take long to reach.
         """
 
-        def call() -> tuple[Any, int]:
-            wait = self.deadline.bounded_wait(self.wait_seconds)
-            return self.api.get_blocking(path, index=index, wait_seconds=wait, params=params)
+        def attempt() -> tuple[T, int]:
+            return call(index, self.deadline.bounded_wait(self.wait_seconds))
 
-        body, new_index = self._resilient(call)
+        body, new_index = self._resilient(attempt)
         return body, (0 if new_index < index else new_index)
 
     def act(self, action: Callable[[], Any]) -> Any:
-        """Run a write (promote) once; connection trouble before it is retried."""
+        """Run a write (promote) through connection trouble like a read: the only write
+        made here, promoting canaries, does no harm when repeated."""
         return self._resilient(action)
 
-    def _resilient(self, call: Callable[[], Any]) -> Any:
+    def _resilient(self, call: Callable[[], T]) -> T:
         backoff = 0.5
         while True:
             if self.deadline.expired():

@@ -56,13 +56,13 @@ class JobStatus:
 def job_status(api: NomadAPI, job_id: str, *, max_versions: int = 5) -> JobStatus:
     """Read the job, its versions, latest deployment and allocations (NomadNotFoundError if
     the job does not exist)."""
-    job = api.get(f"/v1/job/{job_id}")
-    versions_doc = api.get(f"/v1/job/{job_id}/versions")
-    deployment = api.get(f"/v1/job/{job_id}/deployment")
-    stubs = api.get(f"/v1/job/{job_id}/allocations")
+    job = api.job(job_id)
+    found_versions = api.job_versions(job_id)
+    deployment = api.latest_deployment(job_id)
+    stubs = api.job_allocations(job_id)
     versions = tuple(
         VersionRow(int(v.get("Version") or 0), bool(v.get("Stable")), int(v.get("SubmitTime") or 0))
-        for v in (versions_doc.get("Versions") or [])[:max_versions]
+        for v in found_versions[:max_versions]
     )
     allocations = tuple(
         sorted(
@@ -77,7 +77,7 @@ def job_status(api: NomadAPI, job_id: str, *, max_versions: int = 5) -> JobStatu
         version=int(job.get("Version") or 0),
         live_version=_live_version(versions, allocations),
         canary_version=_canary_version(allocations, deployment),
-        deployment=deployment or None,
+        deployment=deployment,
         versions=versions,
         allocations=allocations,
     )

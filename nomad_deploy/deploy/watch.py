@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from nomad_deploy.deploy.allocations import follow_allocations
 from nomad_deploy.deploy.api import Deadline, NomadAPI
-from nomad_deploy.deploy.deployment import PromotePolicy, follow_deployment
+from nomad_deploy.deploy.deployment import follow_deployment
 from nomad_deploy.deploy.events import (
     EvaluationUpdate,
     Event,
@@ -26,18 +26,11 @@ from nomad_deploy.deploy.events import (
 )
 from nomad_deploy.deploy.metrics import metric_lines, unplaced_count
 from nomad_deploy.deploy.session import DeadlineReached, WatchSession
+from nomad_deploy.deploy.watch_context import PromotePolicy, WatchContext, WatchOptions
+
+__all__ = ["PromotePolicy", "WatchOptions", "Watcher"]
 
 TERMINAL_EVAL_STATUSES = frozenset({"complete", "failed", "canceled", "cancelled"})
-
-
-@dataclass(frozen=True)
-class WatchOptions:
-    """How long and how to watch: timeout (seconds), canary promotion, log tail size."""
-
-    timeout: float = 15 * 60
-    promote: PromotePolicy = field(default_factory=PromotePolicy.manual)
-    wait_seconds: float = 30.0
-    log_lines: int = 20
 
 
 class Watcher:
@@ -48,18 +41,17 @@ class Watcher:
         api: NomadAPI,
         job_id: str,
         emit: Callable[[Event], None],
-        options: WatchOptions = WatchOptions(),
+        options: WatchOptions | None = None,
         *,
         redact: Callable[[str], str] = lambda text: text,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        options = options or WatchOptions()
         self.job_id = job_id
         self.options = options
-        self.redact = redact
-        self._emit = emit
-        self.clock = clock
-        self.session = WatchSession(
+        self.api = api
+        session = WatchSession(
             api,
             job_id,
             emit,
@@ -67,15 +59,12 @@ class Watcher:
             wait_seconds=options.wait_seconds,
             sleep=sleep,
         )
+        self.context = WatchContext(job_id, session, emit, options, redact, clock)
 
     @property
     def requests(self) -> int:
         """HTTP requests made so far (benchmarks compare this with the changes seen)."""
-        return self.session.requests
-
-    def emit(self, event: Event) -> None:
-        """Hand one event to the UI."""
-        self._emit(event)
+        return self.context.session.requests
 
     def watch_registration(self, eval_id: str) -> Finished:
         """Follow a registration's evaluation to the end of its deployment or allocations."""
@@ -83,9 +72,14 @@ class Watcher:
 
     def watch_deployment(self, deployment_id: str) -> Finished:
         """Resume watching an existing deployment (``nomad-deploy watch``)."""
-        return self._finish(lambda: follow_deployment(self, deployment_id, blocked_evals={}))
+        return self._finish(
+            lambda: follow_deployment(self.context, deployment_id, blocked_evals={})
+        )
 
     def _finish(self, run: Callable[[], Finished]) -> Finished:
+        """Run a watch to its Finished event, which is emitted and returned. Running out of
+        time and Ctrl-C end the watch, not the deployment: both say how to resume."""
+        resume = f"resume watching with: nomad-deploy watch {self.job_id}"
         try:
             finished = run()
         except DeadlineReached:
@@ -93,9 +87,13 @@ class Watcher:
                 self.job_id,
                 Outcome.TIMEOUT,
                 f"gave up watching after {self.options.timeout:g}s; the deployment continues",
-                hint=f"resume watching with: nomad-deploy watch {self.job_id}",
+                hint=resume,
             )
-        self.emit(finished)
+        except KeyboardInterrupt:
+            finished = Finished(
+                self.job_id, Outcome.INTERRUPTED, "interrupted; the deployment continues", resume
+            )
+        self.context.emit(finished)
         return finished
 
     def _after_registration(self, eval_id: str) -> Finished:
@@ -109,18 +107,19 @@ class Watcher:
         blocked = self._report_placement_failures(evaluation)
         deployment_id = evaluation.get("DeploymentID") or ""
         if deployment_id:
-            return follow_deployment(self, deployment_id, blocked_evals=blocked)
-        return follow_allocations(self, evaluation, blocked_evals=blocked)
+            return follow_deployment(self.context, deployment_id, blocked_evals=blocked)
+        return follow_allocations(self.context, evaluation, blocked_evals=blocked)
 
     def _follow_evaluation(self, eval_id: str) -> Mapping[str, Any]:
         index = 0
         last_status = ""
+        session = self.context.session
         while True:
-            evaluation, index = self.session.block(f"/v1/evaluation/{eval_id}", index)
+            evaluation, index = session.block(partial(self.api.evaluation_after, eval_id), index)
             status = str(evaluation.get("Status", ""))
             if status != last_status:
                 last_status = status
-                self.emit(
+                self.context.emit(
                     EvaluationUpdate(
                         self.job_id, eval_id, status, str(evaluation.get("StatusDescription", ""))
                     )
@@ -138,25 +137,8 @@ class Watcher:
         for group, metric in sorted(failures.items()):
             unplaced = unplaced_count(metric)
             unplaced_total += unplaced
-            self.emit(PlacementFailure(self.job_id, group, unplaced, tuple(metric_lines(metric))))
+            self.context.emit(
+                PlacementFailure(self.job_id, group, unplaced, tuple(metric_lines(metric)))
+            )
         blocked_eval = evaluation.get("BlockedEval") or ""
         return {blocked_eval: unplaced_total} if failures and blocked_eval else {}
-
-    def placement_still_blocked(self, blocked_evals: Mapping[str, int]) -> bool:
-        """True while a blocked evaluation from the registration is still waiting."""
-        for eval_id in blocked_evals:
-            evaluation = self.session.read(f"/v1/evaluation/{eval_id}")
-            if evaluation.get("Status") == "blocked":
-                return True
-        return False
-
-    def unplaceable(self, blocked_evals: Mapping[str, int]) -> Finished:
-        """The Finished event for allocations that still cannot be placed."""
-        unplaced = sum(blocked_evals.values())
-        return Finished(
-            self.job_id,
-            Outcome.UNPLACEABLE,
-            f"{unplaced} allocation(s) could not be placed (see the metrics above)",
-            hint="the evaluation stays blocked until capacity appears; "
-            f"check with: nomad-deploy status {self.job_id}",
-        )

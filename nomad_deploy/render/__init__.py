@@ -7,6 +7,6 @@ environment live in private modules.
 from __future__ import annotations
 
 from nomad_deploy.render.model import RenderedJob, Resolvers, SourceLine
-from nomad_deploy.render.run import render_job, render_text
+from nomad_deploy.render.renderer import render_job, render_text
 
 __all__ = ["RenderedJob", "Resolvers", "SourceLine", "render_job", "render_text"]

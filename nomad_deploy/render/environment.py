@@ -9,7 +9,8 @@ from typing import Any, cast
 import jinja2
 
 from nomad_deploy.errors import RenderError
-from nomad_deploy.render.guard import GuardedCodeGenerator, check_output, display
+from nomad_deploy.files import display_path
+from nomad_deploy.render.guard import GuardedCodeGenerator, check_output
 from nomad_deploy.render.hcl_literal import (
     HclSafe,
     escape_template_sequences,
@@ -90,7 +91,7 @@ def _file_raw(search_path: Sequence[Path], root: Path) -> Any:
                 )
             if candidate.is_file():
                 return HclSafe(escape_template_sequences(candidate.read_text(encoding="utf-8")))
-        searched = ", ".join(display(d) for d in search_path)
+        searched = ", ".join(display_path(d) for d in search_path)
         raise RenderError(f"file_raw({path!r}): no such file", [("Searched", searched)])
 
     return file_raw

@@ -7,7 +7,6 @@ as ``app.name`` at ``jobs/web.nomad.j2:12`` rather than as a Python traceback.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Undefined, nodes
@@ -15,6 +14,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import BlockReference, Macro
 
 from nomad_deploy.errors import RenderError
+from nomad_deploy.files import display_path
 from nomad_deploy.render.hcl_literal import HclSafe, to_hcl
 
 # What an unfiltered value must not contain: each would change the HCL's structure
@@ -87,7 +87,7 @@ def check_output(expression: str, template: str, line: int, callee: Any, value: 
     Booleans and None become their HCL literals (``true``, ``false``, ``null``): Python's
     ``True`` would be an unknown variable to Nomad.
     """
-    location = f"{display(template)}:{line}"
+    location = f"{display_path(template)}:{line}"
     if isinstance(value, Undefined):
         raise RenderError(
             f"variable {expression!r} is undefined",
@@ -113,12 +113,3 @@ def check_output(expression: str, template: str, line: int, callee: Any, value: 
                 ),
             )
     return value
-
-
-def display(template: str | Path) -> str:
-    """A template path relative to the working directory when it is below it."""
-    path = Path(template)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from nomad_deploy.files import display_path
+
 
 @dataclass(frozen=True)
 class SourceLine:
@@ -34,6 +36,20 @@ class RenderedJob:
             return SourceLine(self.template, 1)
         index = min(max(line, 1), len(self.source_map)) - 1
         return self.source_map[index]
+
+    def location(self, line: int, column: int | None = None) -> str:
+        """``template:line[:column]`` of the template line that produced rendered ``line``,
+        the template shown relative to the working directory when below it.
+
+        The column is the rendered column: exact where the template line was copied
+        verbatim, approximate where Jinja substituted text earlier on the line.
+        """
+        if self.source_map:
+            origin = self.origin(line)
+            where = f"{display_path(origin.template)}:{origin.line}"
+        else:
+            where = f"{display_path(self.template)}:{line}"
+        return where if column is None else f"{where}:{column}"
 
 
 class Resolvers(Protocol):

@@ -15,6 +15,7 @@ from nomad_deploy.deploy.events import (
     PlacementFailure,
     Promoted,
     Registered,
+    Reverted,
 )
 
 
@@ -57,6 +58,8 @@ def event_lines(event: Event) -> list[str]:
     if isinstance(event, Promoted):
         groups = ", ".join(event.groups) or "all groups"
         return [f"promoted canaries of deployment {event.deployment_id[:8]} ({groups})"]
+    if isinstance(event, Reverted):
+        return [f"reverted {event.job} to version {event.version}"]
     if isinstance(event, ConnectionTrouble):
         return [f"lost contact with Nomad at {event.address}: {event.message}; retrying"]
     if isinstance(event, ConsulServiceState):
@@ -72,12 +75,21 @@ def event_lines(event: Event) -> list[str]:
     return [repr(event)]
 
 
+def canary_count(placed: int, desired: int, promoted: bool) -> str:
+    """``1/2``, ``2/2 (promoted)``, or ``-`` for a group without canaries: how every view
+    shows a group's canaries."""
+    if not desired:
+        return "-"
+    return f"{placed}/{desired}" + (" (promoted)" if promoted else "")
+
+
 def group_summary(group: GroupProgress) -> str:
-    """``web: 3 desired, 1/1 canaries, 2 placed, 2 healthy, 0 unhealthy`` style line."""
+    """``web: 3 desired, canaries 1/1, 2 placed, 2 healthy, 0 unhealthy`` style line."""
     parts = [f"{group.name}: {group.desired} desired"]
     if group.canaries:
-        promoted = ", promoted" if group.promoted else ""
-        parts.append(f"{group.placed_canaries}/{group.canaries} canaries{promoted}")
+        parts.append(
+            f"canaries {canary_count(group.placed_canaries, group.canaries, group.promoted)}"
+        )
     parts.extend(
         [f"{group.placed} placed", f"{group.healthy} healthy", f"{group.unhealthy} unhealthy"]
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from nomad_deploy.validate import Finding, ValidationReport
+from nomad_deploy.checks.validate import Finding, ValidationReport
 
 
 def finding_line(finding: Finding) -> str:
     """``location: severity RULE: message`` (the compiler-style line editors can jump to)."""
-    return f"{finding.location}: {finding.severity} {finding.rule}: {finding.message}"
+    line = f"{finding.location}: {finding.severity} {finding.rule}: {finding.message}"
+    return f"{line}\n  Suggestion: {finding.suggestion}" if finding.suggestion else line
 
 
 def summary_line(report: ValidationReport, strict: bool) -> str:

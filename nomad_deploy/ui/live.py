@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from nomad_deploy.deploy.events import DeploymentUpdate, Event, Finished
-from nomad_deploy.ui.event_lines import event_lines
+from nomad_deploy.ui.event_lines import canary_count, event_lines
 
 
 class LiveConsole:
@@ -68,7 +68,7 @@ class LiveConsole:
         table.add_column("Progress deadline")
         for job, update in sorted(self._progress.items()):
             for group in update.groups:
-                canaries = f"{group.placed_canaries}/{group.canaries}" if group.canaries else "-"
+                canaries = canary_count(group.placed_canaries, group.canaries, group.promoted)
                 table.add_row(
                     job,
                     group.name,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable, Sequence
 
-from nomad_deploy.deploy.diff import format_plan, plan_summary
-from nomad_deploy.deploy.plan import JobPlan
+from nomad_deploy.deploy.plan import JobPlan, plan_summary
 from nomad_deploy.ui.console import Console
+from nomad_deploy.ui.plan_text import format_plan
 
 
 def run_command(job: str, index: int, options: Sequence[str] = ()) -> str:
@@ -17,20 +17,17 @@ def run_command(job: str, index: int, options: Sequence[str] = ()) -> str:
     return " ".join(shlex.quote(part) for part in parts)
 
 
-def plan_presenter(console: Console, name: str, *, run_mode: bool) -> Callable[[JobPlan], None]:
-    """A callback that shows a JobPlan on ``console`` for job ``name``.
+def plan_presenter(console: Console) -> Callable[[str, JobPlan], None]:
+    """A callback that shows ``run``'s plan of job ``name`` on ``console``, without the
+    check-index advice (run enforces that index itself)."""
 
-    In ``run`` the check-index advice is left out: run enforces that index itself.
-    """
-
-    def present(plan: JobPlan) -> None:
+    def present(name: str, plan: JobPlan) -> None:
         text = format_plan(
             plan.response,
             run_command=run_command(name, plan.job_modify_index),
             job_type=str(plan.job.get("Type") or ""),
         )
-        if run_mode:
-            text = text.split("\nJob Modify Index:")[0]
+        text = text.split("\nJob Modify Index:")[0]
         console.show_plan(name, text, plan_summary(plan.response))
 
     return present

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from nomad_deploy.deploy.status import JobStatus
+from nomad_deploy.ui.event_lines import canary_count
 
 
 def status_text(status: JobStatus, *, now_ns: int) -> str:
@@ -78,11 +79,9 @@ def _version(version: int | None) -> str:
 
 
 def _canaries(group: Any) -> str:
+    placed = len(group.get("PlacedCanaries") or [])
     desired = int(group.get("DesiredCanaries") or 0)
-    if not desired:
-        return "-"
-    promoted = " (promoted)" if group.get("Promoted") else ""
-    return f"{len(group.get('PlacedCanaries') or [])}/{desired}{promoted}"
+    return canary_count(placed, desired, bool(group.get("Promoted")))
 
 
 def _age(then_ns: int, now_ns: int) -> str:

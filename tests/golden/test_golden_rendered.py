@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from nomad_deploy.checks.validate import validate_offline
 from nomad_deploy.project import load_project
 from nomad_deploy.render import render_job
-from nomad_deploy.validate import validate_offline
 from nomad_deploy.variables import collect_variables
 
 ROOT = Path(__file__).resolve().parents[2]

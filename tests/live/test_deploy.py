@@ -331,7 +331,7 @@ def test_revert_to_the_previous_stable_version(
     assert project.cli("run", "web", *var, "--var", "version=2").code == 0
     result = project.cli("revert", job_id)
     assert result.code == 0, result.output
-    assert f"reverted {job_id} to version 0" in result.stderr
+    assert f"reverted {job_id} to version 0" in result.stdout  # an event, like "promoted"
     job = requests.get(f"{nomad_agent.address}/v1/job/{job_id}", timeout=10).json()
     assert job["Version"] == 2
     assert job["TaskGroups"][0]["Tasks"][0]["Env"]["VERSION"] == "1"

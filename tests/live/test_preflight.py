@@ -85,7 +85,7 @@ def test_preflight_reports_every_missing_lookup_before_submitting(
     assert "error: preflight found 2 problem(s); nothing was submitted" in result.stderr
     assert "Vault secret 'secret/data/absent' cannot be read" in result.stderr
     assert "Consul key 'absent/key' does not exist" in result.stderr
-    assert "pre.nomad.j2:16:" in result.stderr  # the template line of the secret lookup
+    assert "pre.nomad.j2:18:" in result.stderr  # the template line of the secret lookup
     assert "warning: pre: " in result.stderr and "'absent-svc' is not registered" in result.stderr
     assert requests.get(f"{nomad_agent.address}/v1/job/{job_id}", timeout=10).status_code == 404
     plan = run_cli(tmp_path, agents, "plan", *missing)

@@ -7,14 +7,14 @@ import json
 import pytest
 import requests
 
-from nomad_deploy.cli.exit_codes import outcome_exit_code
+from nomad_deploy.actions.waves import run_waves
+from nomad_deploy.cli.exit_codes import outcome_exit_code, worst_exit_code
 from nomad_deploy.clients.nomad import join_lines
 from nomad_deploy.clients.nomad_http import _api_error
 from nomad_deploy.clients.nomad_settings import NomadSettings
-from nomad_deploy.deploy.deployment import PromotePolicy
-from nomad_deploy.deploy.diff import format_job_diff, plan_has_changes
 from nomad_deploy.deploy.events import Finished, Outcome
-from nomad_deploy.deploy.waves import run_waves, worst_exit_code
+from nomad_deploy.deploy.plan import plan_has_changes
+from nomad_deploy.deploy.watch_context import PromotePolicy
 from nomad_deploy.durations import parse_duration
 from nomad_deploy.errors import (
     JobModifiedError,
@@ -22,35 +22,35 @@ from nomad_deploy.errors import (
     NomadPermissionError,
     UsageError,
 )
+from nomad_deploy.ui.plan_text import format_job_diff
 
 
 def test_environment_wins_over_project_and_tls_verification_is_on() -> None:
-    project = {"address": "http://project:4646", "namespace": "apps", "region": None}
     environ = {"NOMAD_ADDR": "https://env:4646", "NOMAD_TOKEN": "s3cr3t-token-value"}
-    settings = NomadSettings.resolve(environ, project)
+    settings = NomadSettings.resolve(environ, address="http://project:4646", namespace="apps")
     assert settings.address == "https://env:4646"
     assert settings.namespace == "apps"
     assert settings.verify is True
     assert "s3cr3t-token-value" not in repr(settings)
-    with_ca = NomadSettings.resolve({"NOMAD_CACERT": "/ca.pem"}, {})
+    with_ca = NomadSettings.resolve({"NOMAD_CACERT": "/ca.pem"})
     assert with_ca.verify == "/ca.pem" and with_ca.address == "http://127.0.0.1:4646"
-    assert NomadSettings.resolve({"NOMAD_SKIP_VERIFY": "true"}, {}).verify is False
+    assert NomadSettings.resolve({"NOMAD_SKIP_VERIFY": "true"}).verify is False
 
 
 def test_credentials_in_the_address_become_basic_auth_and_leave_the_address() -> None:
-    settings = NomadSettings.resolve({"NOMAD_ADDR": "https://ops:p%40ss-9917@nomad:4646/"}, {})
+    settings = NomadSettings.resolve({"NOMAD_ADDR": "https://ops:p%40ss-9917@nomad:4646/"})
     assert settings.address == "https://nomad:4646"
     assert settings.http_auth == "ops:p@ss-9917"
     assert "p@ss-9917" not in repr(settings) and "9917" not in settings.address
     explicit = {"NOMAD_ADDR": "http://a:b@nomad:4646", "NOMAD_HTTP_AUTH": "c:d"}
-    assert NomadSettings.resolve(explicit, {}).http_auth == "c:d"  # the variable wins
+    assert NomadSettings.resolve(explicit).http_auth == "c:d"  # the variable wins
 
 
 def test_bad_tls_settings_are_usage_errors() -> None:
     with pytest.raises(UsageError, match="NOMAD_SKIP_VERIFY"):
-        NomadSettings.resolve({"NOMAD_SKIP_VERIFY": "maybe"}, {})
+        NomadSettings.resolve({"NOMAD_SKIP_VERIFY": "maybe"})
     with pytest.raises(UsageError, match="needs its key"):
-        NomadSettings.resolve({"NOMAD_CLIENT_CERT": "/c.pem"}, {})
+        NomadSettings.resolve({"NOMAD_CLIENT_CERT": "/c.pem"})
 
 
 def _response(status: int, text: str) -> requests.Response:
@@ -96,7 +96,7 @@ def test_outcomes_map_to_documented_exit_codes() -> None:
     expected = {
         Outcome.SUCCESSFUL: 0, Outcome.UNPLACEABLE: 2, Outcome.ROLLED_BACK: 3,
         Outcome.FAILED: 4, Outcome.AWAITING_PROMOTION: 5, Outcome.BATCH_FAILED: 6,
-        Outcome.TIMEOUT: 124,
+        Outcome.TIMEOUT: 124, Outcome.INTERRUPTED: 130,
     }  # fmt: skip
     for outcome, code in expected.items():
         assert outcome_exit_code(outcome.value) == code
@@ -114,9 +114,9 @@ def test_worst_exit_code_and_waves_stop_after_a_failing_wave() -> None:
         ran.append(name)
         return 4 if name == "b" else 0
 
-    result = run_waves([["a", "b"], ["c"]], work, name=lambda n: n)
+    result = run_waves([["a", "b"], ["c"]], work, succeeded=lambda code: code == 0)
     assert sorted(ran) == ["a", "b"] and result.skipped == ["c"]
-    assert result.codes == {"a": 0, "b": 4}
+    assert result.results == {"a": 0, "b": 4}
 
 
 def test_diff_alignment_and_nested_objects() -> None:

@@ -7,15 +7,9 @@ from pathlib import Path
 import pytest
 
 from nomad_deploy.errors import HclSyntaxError, ValidationError
-from nomad_deploy.hcl import (
-    END_LINE,
-    START_LINE,
-    decode_string,
-    has_interpolation,
-    outline,
-    parse_hcl,
-    template_location,
-)
+from nomad_deploy.jobspec.literals import END_LINE, START_LINE, decode_string, has_interpolation
+from nomad_deploy.jobspec.outline import outline
+from nomad_deploy.jobspec.parse import parse_hcl
 from nomad_deploy.render import RenderedJob, SourceLine
 
 MAIN = Path("/srv/proj/jobs/web.nomad.j2")
@@ -136,8 +130,8 @@ def test_parsed_document_has_decoded_labels_and_positions() -> None:
 
 def test_template_location_clamps_and_formats(tmp_path: Path) -> None:
     job = rendered("a = 1\nb = 2\n")
-    assert template_location(job, 2) == f"{MAIN}:12"
-    assert template_location(job, 99, 4) == f"{MAIN}:12:4"
+    assert job.location(2) == f"{MAIN}:12"
+    assert job.location(99, 4) == f"{MAIN}:12:4"
 
 
 # --- decode_string ------------------------------------------------------------------------
@@ -406,7 +400,7 @@ def test_parser_is_cached_in_user_cache_dir_when_package_dir_is_read_only(
 ) -> None:
     from hcl2 import parser as hcl2_parser
 
-    from nomad_deploy import hcl
+    from nomad_deploy.jobspec import parse as hcl
 
     monkeypatch.setattr(hcl2_parser, "PARSER_FILE", tmp_path / "site-packages" / "cache.bin")
     monkeypatch.setattr(hcl.os, "access", lambda path, mode: False)
@@ -418,3 +412,14 @@ def test_parser_is_cached_in_user_cache_dir_when_package_dir_is_read_only(
         assert (tmp_path / "cache" / "nomad-deploy" / "hcl2-lark-parser.bin").stat().st_size > 0
     finally:
         hcl._parser.cache_clear()
+
+
+def test_text_holding_the_private_use_stand_ins_parses_back_to_itself() -> None:
+    # The escapes python-hcl2 cannot lex are swapped for private-use characters while
+    # parsing; text that already holds such characters must come back unchanged.
+    value = '"pre-\uf8f3\uf8f4\uf8f5 and %%{ and $${ and \U000f0000-post"'
+    job = rendered(f"x = {value}\n")
+    assert (
+        decode_string(parse_hcl(job)["x"])
+        == "pre-\uf8f3\uf8f4\uf8f5 and %{ and ${ and \U000f0000-post"
+    )

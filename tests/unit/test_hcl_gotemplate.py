@@ -1,10 +1,10 @@
-"""The Go-template lookup scanner used by the outline (nomad_deploy.gotemplate)."""
+"""The Go-template lookup scanner used by the outline (nomad_deploy.jobspec.gotemplate)."""
 
 from __future__ import annotations
 
 import pytest
 
-from nomad_deploy.gotemplate import (
+from nomad_deploy.jobspec.gotemplate import (
     GoTemplateSyntaxError,
     find_references,
     split_service_query,

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from nomad_deploy.checks.validate import validate_offline
 from nomad_deploy.errors import NomadDeployError
-from nomad_deploy.hcl import JobOutline, TaskOutline, outline, parse_hcl
+from nomad_deploy.jobspec.model import JobOutline, TaskOutline
+from nomad_deploy.jobspec.outline import outline
+from nomad_deploy.jobspec.parse import parse_hcl
 from nomad_deploy.project import Project, load_project
 from nomad_deploy.render import RenderedJob, render_job
-from nomad_deploy.validate import validate_offline
 from nomad_deploy.variables import collect_variables
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from nomad_deploy.hcl import outline, parse_hcl
-from nomad_deploy.lint import RULES, Finding, lint, secret_like_name
+from nomad_deploy.checks.lint import RULES, Finding, lint, secret_like_name
+from nomad_deploy.checks.validate import validate_offline
+from nomad_deploy.jobspec.outline import outline
+from nomad_deploy.jobspec.parse import parse_hcl
 from nomad_deploy.render import RenderedJob, SourceLine
-from nomad_deploy.validate import validate_offline
 
 TEMPLATE = Path("/srv/proj/jobs/app.nomad.j2")
 OFFSET = 100  # rendered line n came from template line n + OFFSET

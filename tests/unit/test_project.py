@@ -1,4 +1,4 @@
-"""The project file: discovery, environments, connection overrides, jobs and their order."""
+"""The project file: discovery, environments, jobs and their order."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 
 from nomad_deploy.errors import ConfigError, UsageError
 from nomad_deploy.project import (
-    ADDRESS_OVERRIDES,
     JobSpec,
     Project,
     find_project_file,
@@ -137,39 +136,6 @@ def test_default_env_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_project(cwd=tmp_path)
     assert "nope" in caught.value.subject
-
-
-def test_environment_variables_win_over_the_project_file(tmp_path: Path) -> None:
-    write_project(tmp_path)
-    dev = load_project(cwd=tmp_path).environment("dev")
-    environ = {
-        "NOMAD_ADDR": "https://override:4646",
-        "CONSUL_HTTP_ADDR": "https://consul:8501",
-        "VAULT_ADDR": "https://vault:8200",
-        "NOMAD_NAMESPACE": "team",
-        "NOMAD_REGION": "eu",
-    }
-    settings = dev.settings(environ)
-    assert set(settings) == set(ADDRESS_OVERRIDES)
-    assert {name: s.value for name, s in settings.items()} == {
-        "nomad_addr": "https://override:4646",
-        "consul_addr": "https://consul:8501",
-        "vault_addr": "https://vault:8200",
-        "namespace": "team",
-        "region": "eu",
-    }
-    assert settings["nomad_addr"].source == "$NOMAD_ADDR"
-    assert settings["consul_addr"].source == "$CONSUL_HTTP_ADDR"
-
-
-def test_project_file_settings_apply_without_environment_variables(tmp_path: Path) -> None:
-    write_project(tmp_path)
-    project = load_project(cwd=tmp_path)
-    settings = project.environment("dev").settings({"NOMAD_ADDR": ""})  # empty: not set
-    assert settings["nomad_addr"].value == "http://127.0.0.1:4646"
-    assert settings["nomad_addr"].source == "[env.dev]"
-    prod = project.environment("prod").settings({})
-    assert (prod["vault_addr"].value, prod["vault_addr"].source) == (None, "unset")
 
 
 def test_after_orders_jobs_in_waves(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from nomad_deploy.errors import HclSyntaxError, RenderError
-from nomad_deploy.gotemplate import find_references
-from nomad_deploy.hcl import decode_string, parse_hcl
+from nomad_deploy.jobspec.gotemplate import find_references
+from nomad_deploy.jobspec.literals import decode_string
+from nomad_deploy.jobspec.parse import parse_hcl
 from nomad_deploy.prepare import prepare_jobs
 from nomad_deploy.project import load_project
 from nomad_deploy.render import RenderedJob, render_text
@@ -188,13 +189,13 @@ job "web" {
 
 def test_brackets_for_the_whole_project(tmp_path: Path) -> None:
     project = load_project(cwd=delimiter_project(tmp_path, "brackets", None))
-    (job,) = prepare_jobs(project, None, ["b"], environ={})
+    (job,) = prepare_jobs(project, project.environment(None), ["b"], environ={})
     assert job.rendered.text == EXPECTED_BRACKETS
 
 
 def test_brackets_for_one_job_only(tmp_path: Path) -> None:
     project = load_project(cwd=delimiter_project(tmp_path, "jinja", "brackets"))
-    bracketed, jinja = prepare_jobs(project, None, ["b", "j"], environ={})
+    bracketed, jinja = prepare_jobs(project, project.environment(None), ["b", "j"], environ={})
     assert bracketed.rendered.text == EXPECTED_BRACKETS
     assert jinja.rendered.text == 'job "web" {}\n'
 
@@ -203,7 +204,7 @@ def test_a_job_may_switch_back_to_jinja(tmp_path: Path) -> None:
     root = delimiter_project(tmp_path, "brackets", "jinja")
     write(root / "jobs" / "b.nomad.j2", 'job {{ name | hcl }} { x = "[[ kept ]]" }\n')
     project = load_project(cwd=root)
-    (job,) = prepare_jobs(project, None, ["b"], environ={})
+    (job,) = prepare_jobs(project, project.environment(None), ["b"], environ={})
     assert job.rendered.text == 'job "web" { x = "[[ kept ]]" }\n'
 
 
@@ -240,7 +241,8 @@ def file_raw_project(tmp_path: Path, template: str) -> Path:
 
 
 def render_project_job(root: Path) -> RenderedJob:
-    (job,) = prepare_jobs(load_project(cwd=root), None, ["web"], environ={})
+    project = load_project(cwd=root)
+    (job,) = prepare_jobs(project, project.environment(None), ["web"], environ={})
     return job.rendered
 
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nomad_deploy.hcl import decode_string, parse_hcl
+from nomad_deploy.jobspec.literals import decode_string
+from nomad_deploy.jobspec.parse import parse_hcl
 from nomad_deploy.render import render_text
 from nomad_deploy.render.hcl_literal import hcl_escape, heredoc, to_hcl
 

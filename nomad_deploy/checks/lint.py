@@ -8,17 +8,17 @@ Each rule is a generator ``check(outline, job)`` yielding ``(message, rendered l
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from nomad_deploy.hcl import GroupOutline, JobOutline, TaskOutline, template_location
+from nomad_deploy.jobspec.model import GroupOutline, JobOutline, TaskOutline
 
 if TYPE_CHECKING:
     from nomad_deploy.render import RenderedJob
 
 Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+Version = tuple[int, int, int]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Finding:
     message: str
     location: str
     job: str
+    suggestion: str = ""
 
 
 Check = Callable[[JobOutline, "RenderedJob"], Iterator[tuple[str, int]]]
@@ -43,6 +44,16 @@ class Rule:
     severity: Severity
     title: str
     check: Check
+    #: When the target Nomad version is known, the rule runs only for targets in
+    #: [first, until): None leaves that side open.
+    versions: tuple[Version | None, Version | None] = (None, None)
+
+    def applies_to(self, target: Version | None) -> bool:
+        """True unless ``target`` is known and outside :attr:`versions`."""
+        first, until = self.versions
+        if target is None:
+            return True
+        return (first is None or target >= first) and (until is None or target < until)
 
 
 # ---------------------------------------------------------------------------------------
@@ -73,13 +84,14 @@ def release_command(task: TaskOutline) -> str | None:
     return None
 
 
-def _is_long_running_release(task: TaskOutline) -> bool:
+def _runs_release(task: TaskOutline) -> bool:
+    """True when the task runs an Elixir release command, whichever (``daemon`` too)."""
     return release_command(task) is not None
 
 
 def _kill_signal(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[str, int]]:
     for _, task in job.tasks():
-        if _is_long_running_release(task) and (task.kill_signal or "").upper() != "SIGTERM":
+        if _runs_release(task) and (task.kill_signal or "").upper() != "SIGTERM":
             current = (
                 f"kill_signal = {task.kill_signal!r}"
                 if task.kill_signal
@@ -110,7 +122,7 @@ _UNIQUE_PER_ALLOC = re.compile(r"\$\{\s*(NOMAD_ALLOC_ID|NOMAD_SHORT_ALLOC_ID)\s*
 
 def _node_name(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[str, int]]:
     for group, task in job.tasks():
-        if not (_is_long_running_release(task) and _distribution_on(task)):
+        if not (_runs_release(task) and _distribution_on(task)):
             continue
         if not _overlapping_allocations(group):
             continue
@@ -236,8 +248,9 @@ def _vault_policies(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[st
     for _, task in job.tasks():
         if task.vault is not None and "policies" in task.vault:
             yield (
-                f"task {task.name!r}: vault.policies belongs to the legacy token workflow "
-                "that Nomad 1.10 removed; use workload identity with vault { role = ... }",
+                f"task {task.name!r}: vault.policies is the legacy token workflow, deprecated "
+                "since Nomad 1.7 and removed in 1.10; use workload identity with "
+                "vault { role = ... }",
                 task.vault_line or task.line,
             )
 
@@ -344,7 +357,14 @@ RULES: tuple[Rule, ...] = (
     Rule("ND112", "info", "update without auto_revert", _no_auto_revert),
     Rule("ND120", "error", "secret-looking env var with a literal value", _literal_secret_env),
     Rule("ND121", "error", "Vault lookup in a task without a vault block", _vault_without_block),
-    Rule("ND122", "warning", "vault block with legacy policies", _vault_policies),
+    # Before 1.7 policies are the only way; from 1.10 the version check (ND160) refuses them.
+    Rule(
+        "ND122",
+        "warning",
+        "vault block with legacy policies",
+        _vault_policies,
+        versions=((1, 7, 0), (1, 10, 0)),
+    ),
     Rule(
         "ND123", "warning", "secret template rendered outside secrets/", _secret_outside_secrets_dir
     ),
@@ -356,17 +376,21 @@ RULES: tuple[Rule, ...] = (
     Rule("ND151", "info", "lookup with a computed argument", _dynamic_lookup),
 )
 
-RULES_BY_ID: Mapping[str, Rule] = {rule.id: rule for rule in RULES}
 
-
-def lint(outline: JobOutline, job: RenderedJob, rules: tuple[Rule, ...] = RULES) -> list[Finding]:
-    """Run ``rules`` over the outline; findings sorted by rendered line, then rule id."""
+def lint(
+    outline: JobOutline,
+    job: RenderedJob,
+    rules: tuple[Rule, ...] = RULES,
+    target: Version | None = None,
+) -> list[Finding]:
+    """Run ``rules`` (those that apply to Nomad ``target``, when known) over the outline;
+    findings sorted by rendered line, then rule id."""
     found: list[tuple[int, str, Finding]] = []
     for rule in rules:
+        if not rule.applies_to(target):
+            continue
         for message, line in rule.check(outline, job):
-            finding = Finding(
-                rule.id, rule.severity, message, template_location(job, line), job.name
-            )
+            finding = Finding(rule.id, rule.severity, message, job.location(line), job.name)
             found.append((line, rule.id, finding))
     found.sort(key=lambda item: (item[0], item[1]))
     return [finding for _, _, finding in found]

@@ -1,6 +1,6 @@
 """One job's deploy: plan, register at the plan's index, watch to the end.
 
-``run_job`` ties the stages together (plan.py, register.py, watch.py) and reports through
+``deploy_job`` ties the stages together (plan.py, register.py, watch.py) and reports through
 callbacks, so a CLI, a test or another program decides how to show it.
 """
 
@@ -14,7 +14,8 @@ from nomad_deploy.deploy.api import NomadAPI
 from nomad_deploy.deploy.events import Event, Finished, Outcome, Registered
 from nomad_deploy.deploy.plan import JobPlan, PlanAPI, plan_rendered
 from nomad_deploy.deploy.register import RegisterAPI, Registration, register_planned
-from nomad_deploy.deploy.watch import Watcher, WatchOptions
+from nomad_deploy.deploy.watch import Watcher
+from nomad_deploy.deploy.watch_context import WatchOptions
 from nomad_deploy.render import RenderedJob
 
 
@@ -23,8 +24,8 @@ class DeployAPI(NomadAPI, PlanAPI, RegisterAPI, Protocol):
 
 
 @dataclass(frozen=True)
-class RunOptions:
-    """``run`` switches: index to enforce, registration flags, and how to watch."""
+class DeployOptions:
+    """One job's deploy: the index to enforce, registration flags, and how to watch."""
 
     check_index: int | None = None
     preserve_counts: bool = False
@@ -34,7 +35,7 @@ class RunOptions:
 
 
 @dataclass(frozen=True)
-class RunResult:
+class DeployResult:
     """How one job's run ended, with what led there."""
 
     job: str
@@ -44,16 +45,16 @@ class RunResult:
     requests: int = 0
 
 
-def run_job(
+def deploy_job(
     api: DeployAPI,
     rendered: RenderedJob,
-    options: RunOptions,
+    options: DeployOptions,
     *,
     emit: Callable[[Event], None],
     on_plan: Callable[[JobPlan], Any] = lambda plan: None,
     redact: Callable[[str], str] = lambda text: text,
     verify: Callable[[JobPlan, Callable[[Event], None]], Finished | None] | None = None,
-) -> RunResult:
+) -> DeployResult:
     """Plan ``rendered``, register it with check-index, then watch it (unless detached).
 
     An unchanged job (the plan's diff is empty) is not registered again, unless an explicit
@@ -67,7 +68,7 @@ def run_job(
     if plan.diff_type == "None" and options.check_index is None:
         finished = Finished(job_id, Outcome.UNCHANGED, "job unchanged: nothing registered")
         emit(finished)
-        return RunResult(job_id, finished, plan, None)
+        return DeployResult(job_id, finished, plan, None)
     check_index = plan.job_modify_index if options.check_index is None else options.check_index
     registration = register_planned(
         api,
@@ -95,7 +96,7 @@ def run_job(
             hint=f"follow it with: nomad-deploy watch {job_id}",
         )
         emit(finished)
-        return RunResult(job_id, finished, plan, registration)
+        return DeployResult(job_id, finished, plan, registration)
     held: list[Finished] = []
 
     def emit_until_finished(event: Event) -> None:
@@ -110,4 +111,4 @@ def run_job(
     if verify is not None and finished.outcome is Outcome.SUCCESSFUL:
         finished = verify(plan, emit) or finished
     emit(finished)
-    return RunResult(job_id, finished, plan, registration, watcher.requests)
+    return DeployResult(job_id, finished, plan, registration, watcher.requests)

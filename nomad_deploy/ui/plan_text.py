@@ -1,4 +1,4 @@
-"""A job plan response as the text ``nomad job plan -no-color`` prints, plus a JSON summary.
+"""A job plan response as the text ``nomad job plan -no-color`` prints.
 
 The layout rules follow Nomad's command/job_plan.go so the output reads exactly like the
 tool users know: markers ``+`` / ``-`` / ``+/-`` aligned per level, field values quoted
@@ -42,37 +42,6 @@ def format_plan(
     parts.append(f"Job Modify Index: {index}")
     parts.append(CHECK_INDEX_HELP.format(command=run_command))
     return "\n".join(parts) + "\n"
-
-
-def plan_has_changes(plan: Mapping[str, Any]) -> bool:
-    """True when the plan changes allocations (``nomad job plan`` exit code 1)."""
-    if ((plan.get("Diff") or {}).get("Type") or "None") == "None":
-        return False
-    updates = ((plan.get("Annotations") or {}).get("DesiredTGUpdates")) or {}
-    keys = ("Stop", "Place", "Migrate", "DestructiveUpdate", "Canary")
-    return any(sum(int(u.get(k) or 0) for k in keys) > 0 for u in updates.values())
-
-
-def plan_summary(plan: Mapping[str, Any]) -> dict[str, Any]:
-    """A JSON-ready summary: changes, index, per-group counts, failures, warnings, diff."""
-    failures = plan.get("FailedTGAllocs") or {}
-    return {
-        "changes": plan_has_changes(plan),
-        "diff_type": (plan.get("Diff") or {}).get("Type") or "None",
-        "job_modify_index": int(plan.get("JobModifyIndex") or 0),
-        "groups": {
-            name: dict(counts)
-            for name, counts in sorted(
-                (((plan.get("Annotations") or {}).get("DesiredTGUpdates")) or {}).items()
-            )
-        },
-        "failed_placements": {
-            group: {"unplaced": unplaced_count(metric), "reasons": metric_lines(metric)}
-            for group, metric in sorted(failures.items())
-        },
-        "warnings": plan.get("Warnings") or "",
-        "diff": plan.get("Diff") or {},
-    }
 
 
 def format_dry_run(plan: Mapping[str, Any], job_type: str = "") -> str:

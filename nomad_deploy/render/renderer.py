@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from nomad_deploy.errors import NomadDeployError, RenderError
+from nomad_deploy.files import display_path
 from nomad_deploy.render.environment import build_environment
-from nomad_deploy.render.guard import display
 from nomad_deploy.render.model import RenderedJob, Resolvers, SourceLine
 from nomad_deploy.render.source_map import LineMarkers, strip_markers
 
@@ -69,7 +69,7 @@ def render_text(
     except NomadDeployError as error:
         raise error.with_context("Job", job_name) from error
     except jinja2.TemplateSyntaxError as error:
-        location = f"{display(error.filename or template)}:{error.lineno}"
+        location = f"{display_path(error.filename or template)}:{error.lineno}"
         raise RenderError(
             f"template syntax error: {error.message}", [("Template", location), ("Job", job_name)]
         ) from error
@@ -99,8 +99,8 @@ def _location(error: BaseException, template: Path) -> str:
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         name = frame.filename or ""
         if name and not name.endswith(".py") and not name.startswith("<"):
-            return f"{display(name)}:{frame.lineno}"
-    return display(template)
+            return f"{display_path(name)}:{frame.lineno}"
+    return display_path(template)
 
 
 def _common_parent(paths: Sequence[Path]) -> str:

@@ -1,4 +1,4 @@
-"""Failure inspector: why did these allocations fail?
+"""The failure inspector: why did these allocations fail?
 
 For each failed or unhealthy allocation: the task events (type, message, time) and the last
 lines of the task's stderr, read from Nomad with the deployer's token and passed through
@@ -47,7 +47,7 @@ def inspect_failures(
     )
     found: list[AllocationFailure] = []
     for stub in failed[:MAX_INSPECTED]:
-        alloc = api.get(f"/v1/allocation/{stub['ID']}")
+        alloc = api.allocation(str(stub["ID"]))
         for task, task_state in sorted((alloc.get("TaskStates") or {}).items()):
             if not _task_worth_showing(task_state, alloc):
                 continue

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from nomad_deploy.errors import NomadDeployError
-from nomad_deploy.gotemplate import split_service_query
-from nomad_deploy.hcl import JobOutline, template_location
+from nomad_deploy.jobspec.gotemplate import split_service_query
+from nomad_deploy.jobspec.model import JobOutline
 from nomad_deploy.render import RenderedJob
 
 
@@ -25,7 +25,8 @@ class VaultReader(Protocol):
     """The Vault call preflight makes."""
 
     def read(self, path: str) -> dict[str, object]:
-        """The data at ``path``; raises NomadDeployError when absent or forbidden."""
+        """The data at ``path`` (registered as secret by the reader); raises
+        NomadDeployError when absent or forbidden."""
         ...
 
 
@@ -57,12 +58,12 @@ def preflight(
     *,
     vault: Callable[[], VaultReader],
     consul: Callable[[], ConsulReader],
-    on_secret: Callable[[object], None] = lambda value: None,
 ) -> list[PreflightFinding]:
     """Check every literal lookup in the job's templates; return all findings.
 
     ``vault``/``consul`` are called only when a template needs them, so a job without
-    lookups contacts nothing. Values read from Vault go to ``on_secret`` (the redactor).
+    lookups contacts nothing. The data read from Vault is not kept: the reader registers
+    it as secret (``lookups.Connections.read``).
     """
     findings: list[PreflightFinding] = []
     for group, task in outline.tasks():
@@ -70,9 +71,9 @@ def preflight(
             for ref in template.references:
                 if ref.argument is None:
                     continue
-                where = template_location(rendered, ref.line, ref.column)
+                where = rendered.location(ref.line, ref.column)
                 label = f"{group.name}/{task.name}"
-                problem = _check(ref.kind, ref.argument, vault, consul, on_secret)
+                problem = _check(ref.kind, ref.argument, vault, consul)
                 if problem is not None:
                     findings.append(PreflightFinding(problem[0], where, label, problem[1]))
     return findings
@@ -83,15 +84,12 @@ def _check(
     argument: str,
     vault: Callable[[], VaultReader],
     consul: Callable[[], ConsulReader],
-    on_secret: Callable[[object], None],
 ) -> tuple[str, str] | None:
     if kind == "secret":
         try:
-            data = vault().read(argument)
+            vault().read(argument)
         except NomadDeployError as failure:
             return "error", f"Vault secret {argument!r} cannot be read: {failure.subject}"
-        for value in data.values():
-            on_secret(value)
         return None
     if kind == "key":
         if not consul().key_exists(argument):

@@ -1,0 +1,298 @@
+"""Rendered HCL -> parse tree with positions, or an error at the template line.
+
+``parse_hcl`` checks the syntax of a rendered job with python-hcl2 and reports a failure at
+the *template* line that produced the offending rendered line. It also rejects what
+python-hcl2 accepts but HashiCorp's HCL (and so Nomad) does not: two items on one line, a
+name defined twice, a raw newline inside a quoted string.
+
+python-hcl2 is imported lazily: importing it costs ~60 ms and building its parser more, and
+``nomad-deploy --help`` should not pay for either.
+
+The parsed document has python-hcl2's shape, with three differences: block labels are
+decoded (``job "web"`` gives the key ``web``, not ``"web"``), every block dict carries
+``__start_line__``/``__end_line__`` (rendered lines), and ``__lines__``/``__columns__`` map
+each attribute name to the rendered position of its value (key names in literals.py).
+Attribute values stay as python-hcl2 8 returns them: string literals with their quotes and
+escapes (``literals.decode_string`` turns them into Python strings), expressions as
+``"${...}"`` text.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nomad_deploy.errors import HclSyntaxError
+from nomad_deploy.jobspec.literals import (
+    COLUMNS,
+    END_LINE,
+    HEREDOC_START,
+    IS_BLOCK,
+    LINES,
+    START_LINE,
+    decode_label,
+    is_string_literal,
+)
+
+if TYPE_CHECKING:
+    from lark import Lark
+
+    from nomad_deploy.render import RenderedJob
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    """python-hcl2's LALR parser, loaded from a cache whenever possible.
+
+    python-hcl2 builds its parser with lark's ``cache=`` pointing into its own package
+    directory (``hcl2/.lark_cache.bin``): ~50 ms to load instead of ~1.2 s to build. When
+    that file is missing and the package directory is read-only (a system or pipx install
+    run by another user), that cache can never be written, so we cache under the user's
+    cache directory instead.
+    """
+    from hcl2 import parser as hcl2_parser
+
+    cache_file = Path(hcl2_parser.PARSER_FILE)
+    if cache_file.exists() or os.access(cache_file.parent, os.W_OK):
+        return hcl2_parser.parser()
+
+    from hcl2.postlexer import PostLexer
+    from lark import Lark
+
+    cache: str | bool = False
+    try:
+        user_cache = _user_cache_dir()
+        user_cache.mkdir(parents=True, exist_ok=True)
+        cache = str(user_cache / "hcl2-lark-parser.bin")  # lark checks the grammar hash
+    except OSError:
+        pass
+    return Lark.open(
+        "hcl2.lark",
+        parser="lalr",
+        cache=cache,
+        rel_to=hcl2_parser.__file__,
+        propagate_positions=True,
+        postlex=PostLexer(),
+    )
+
+
+def _user_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "nomad-deploy"
+
+
+# python-hcl2's lexer rejects a template escape without a closing brace in the same string
+# ("$${", "a %%{ b"), which HashiCorp's HCL accepts. The escapes are swapped for private-use
+# characters of the same length before lexing (so columns stay right) and swapped back in
+# every value afterwards; the characters are ones the text does not contain.
+_ESCAPES = ("$${", "%%{")
+
+
+class _Shields:
+    """The escapes of one text and the private-use stand-ins chosen for them."""
+
+    def __init__(self, text: str) -> None:
+        free = (chr(code) for code in range(0xF0000, 0xFFFFE) if chr(code) not in text)
+        self.pairs = [(escape, "".join(next(free) for _ in escape)) for escape in _ESCAPES]
+
+    def shield(self, text: str) -> str:
+        for escape, stand_in in self.pairs:
+            text = text.replace(escape, stand_in)
+        return text
+
+    def unshield(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for escape, stand_in in self.pairs:
+                value = value.replace(stand_in, escape)
+            return value
+        if isinstance(value, list):
+            return [self.unshield(item) for item in value]
+        if isinstance(value, dict):
+            return {self.unshield(key): self.unshield(item) for key, item in value.items()}
+        return value
+
+
+def parse_hcl(job: RenderedJob) -> dict[str, Any]:
+    """Parse ``job.text``; return the document (see the module docstring for its shape).
+
+    Raises HclSyntaxError whose context names the template position (via the job's source
+    map), the rendered line and the job. Duplicate attributes in one body are syntax errors,
+    as they are for Nomad.
+    """
+    from hcl2.api import transform
+    from lark.exceptions import UnexpectedInput, VisitError
+
+    shields = _Shields(job.text)
+    try:
+        tree = _parser().parse(shields.shield(job.text) + "\n")
+    except UnexpectedInput as exc:
+        line = exc.line if exc.line > 0 else max(1, job.text.count("\n") + 1)
+        column = exc.column if exc.column > 0 else 1
+        raise _syntax_error(job, _describe(exc), line, column) from None
+    try:
+        start = transform(tree, discard_comments=True)
+    except VisitError as exc:  # python-hcl2 rejects a construct while building its tree
+        meta = getattr(getattr(exc, "obj", None), "meta", None)
+        line = getattr(meta, "line", None) or 1
+        raise _syntax_error(job, f"invalid HCL: {exc.orig_exc}", line, 1) from None
+    return _body(start.body, job, shields)
+
+
+def _describe(exc: Exception) -> str:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        # The contextual lexer often reports the rest of the line as one token: show the
+        # first word of it only.
+        words = str(token.value).split()
+        found = "end of input" if token.type == "$END" or not words else repr(words[0][:24])
+        expected = sorted(_friendly_terminal(name) for name in exc.expected)[:8]
+        hint = f" (expected {', '.join(expected)})" if expected else ""
+        return f"unexpected {found}{hint}"
+    if isinstance(exc, UnexpectedCharacters):
+        return f"unexpected character {exc.char!r}"
+    if isinstance(exc, UnexpectedEOF):
+        return "unexpected end of input (unclosed block, string or heredoc?)"
+    return str(exc).splitlines()[0]
+
+
+_TERMINALS = {
+    "RBRACE": "'}'",
+    "LBRACE": "'{'",
+    "EQ": "'='",
+    "NAME": "a name",
+    "DBLQUOTE": "'\"'",
+    "NL_OR_COMMENT": "a newline",
+    "RSQB": "']'",
+    "LSQB": "'['",
+    "COMMA": "','",
+    "RPAR": "')'",
+    "LPAR": "'('",
+    "COLON": "':'",
+    "INTERP_START": "'${'",
+}
+
+
+def _friendly_terminal(name: str) -> str:
+    return _TERMINALS.get(name, name.lower())
+
+
+def _syntax_error(job: RenderedJob, message: str, line: int, column: int) -> HclSyntaxError:
+    lines = job.text.splitlines()
+    line = min(line, max(len(lines), 1))
+    rendered = lines[line - 1] if lines else ""
+    return HclSyntaxError(
+        f"HCL syntax error in job {job.name!r}: {message}",
+        [
+            ("Template", job.location(line, column)),
+            ("Rendered line", f"{line}: {rendered}"),
+            ("Job", job.name),
+        ],
+        suggestion="a value inserted into HCL needs `| hcl` (a whole value) or "
+        "`| hcl_escape` (inside a quoted string); run `nomad-deploy render` to see the HCL",
+    )
+
+
+def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
+    """python-hcl2 body rule -> dict (labels decoded, positions attached).
+
+    Also rejects what python-hcl2 accepts but HashiCorp's HCL does not: two items on one
+    line, a name defined twice, a raw newline inside a quoted string.
+    """
+    from hcl2.rules.base import AttributeRule, BlockRule
+
+    out: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    columns: dict[str, int] = {}
+    block_lines: dict[str, int] = {}
+    previous_end = 0
+    for child in body.children:
+        if not isinstance(child, (AttributeRule, BlockRule)):
+            continue  # newlines and comments
+        line = _line(child)
+        if line and line == previous_end:
+            raise _syntax_error(
+                job,
+                "missing newline: each attribute and block needs its own line",
+                line,
+                _column(child),
+            )
+        previous_end = int(getattr(child._meta, "end_line", 0) or 0)
+        if isinstance(child, AttributeRule):
+            name = str(child.identifier.serialize())
+            value = shields.unshield(child.expression.serialize(_serialization_options()))
+            if name in lines or name in block_lines:
+                first = lines.get(name) or block_lines[name]
+                raise _syntax_error(
+                    job, f"{name!r} is defined twice (first at rendered line {first})", line, 1
+                )
+            if _quoted_with_newline(value) is not None:
+                raise _syntax_error(
+                    job,
+                    "a quoted string runs over a line end (Nomad rejects this; write \\n "
+                    "or use a heredoc)",
+                    line,
+                    _column(child.expression) or 1,
+                )
+            if isinstance(value, str) and HEREDOC_START.match(value):
+                previous_end -= 1  # a heredoc token ends after its closing marker's newline
+            out[name] = value
+            lines[name] = _line(child.expression) or line
+            columns[name] = _column(child.expression) or 1
+        else:
+            labels = [shields.unshield(str(label.serialize())) for label in child.labels]
+            block_type = labels[0]
+            if block_type in lines:
+                raise _syntax_error(
+                    job, f"{block_type!r} is both an attribute and a block", line, 1
+                )
+            block_lines.setdefault(block_type, line)
+            inner = _body(child.body, job, shields)
+            inner[START_LINE] = line
+            inner[END_LINE] = previous_end or line
+            inner[IS_BLOCK] = True
+            nested: dict[str, Any] = inner
+            for label in reversed(labels[1:]):
+                nested = {decode_label(label): nested}
+            out.setdefault(block_type, []).append(nested)
+    out[LINES] = lines
+    out[COLUMNS] = columns
+    return out
+
+
+def _quoted_with_newline(value: Any) -> str | None:
+    """The first quoted (non-heredoc) string token in ``value`` holding a raw newline.
+
+    python-hcl2 accepts a line break inside ``"..."``; HashiCorp's HCL (and so Nomad) does
+    not, so a template that renders one must fail here, not at submission.
+    """
+    if isinstance(value, str):
+        if is_string_literal(value) and "\n" in value and not HEREDOC_START.match(value):
+            return value
+        return None
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        found = _quoted_with_newline(item)
+        if found is not None:
+            return found
+    return None
+
+
+def _line(node: Any) -> int:
+    meta = getattr(node, "_meta", None)
+    return int(getattr(meta, "line", 0) or 0) if meta is not None and not meta.empty else 0
+
+
+def _column(node: Any) -> int:
+    meta = getattr(node, "_meta", None)
+    return int(getattr(meta, "column", 0) or 0) if meta is not None and not meta.empty else 0
+
+
+@functools.lru_cache(maxsize=1)
+def _serialization_options() -> Any:
+    from hcl2.utils import SerializationOptions
+
+    return SerializationOptions(with_comments=False, preserve_heredocs=True)
