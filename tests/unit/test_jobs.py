@@ -105,7 +105,7 @@ def test_hello_nomad_service_check_and_secrets(project: Project) -> None:
     assert (service.name, service.port, service.provider) == ("hello-nomad", "http", "consul")
     (check,) = service.checks
     assert (check.type, check.path) == ("http", "/health")
-    assert check.check_restart == {"limit": 3, "grace": "30s"}
+    assert check.check_restart == {"limit": 3, "grace": "60s"}
     assert (dist.name, dist.port) == ("hello-nomad-dist", "dist")
     app = task(job, "app")
     assert app.vault == {"role": "hello_nomad"}

@@ -52,9 +52,12 @@ job "hello_nomad" {
         interval = "10s"
         timeout  = "2s"
 
+        # grace counts from the allocation's start: group services register before the
+        # task folder is built and the artifact downloaded (25 s of chroot copying on a
+        # busy 2-core agent), so it must cover those as well as the BEAM's boot.
         check_restart {
           limit = 3
-          grace = "30s"
+          grace = "60s"
         }
       }
     }
