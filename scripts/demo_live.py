@@ -10,8 +10,6 @@ removes their folder.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import secrets
 import shlex
@@ -19,7 +17,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -30,14 +27,11 @@ from tests.live.agents import (  # noqa: E402 - after the path insert
     Agent,
     HarnessError,
     binary,
-    free_port,
     start_consul,
     start_nomad,
     start_vault,
 )
-
-APP_POLICY = 'path "secret/data/hello_nomad" {\n  capabilities = ["read"]\n}\n'
-JOBS = ("hello_nomad_migrate", "hello_nomad", "nginx")
+from tests.live.release_stack import APP_POLICY, JOBS, serve_directory  # noqa: E402
 
 
 def main() -> int:
@@ -55,14 +49,17 @@ def main() -> int:
             f"demo-live: missing {', '.join(missing)}: run scripts/build-harness", file=sys.stderr
         )
         return 1
-    # Short, directly under /tmp: Nomad binds unix sockets in task dirs (108-byte limit).
-    workdir = Path(tempfile.mkdtemp(prefix="nd-demo-", dir="/tmp"))
     releases = ROOT / "build" / "releases"
     releases.mkdir(parents=True, exist_ok=True)
-    server = serve(releases)
-    base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    build(args.version, base_url)
+    with serve_directory(releases) as base_url:
+        build(args.version, base_url)
+        return demo(args, releases, base_url)
 
+
+def demo(args: argparse.Namespace, releases: Path, base_url: str) -> int:
+    """Agents up, secrets in Vault, the jobs deployed; wait; agents down."""
+    # Short, directly under /tmp: Nomad binds unix sockets in task dirs (108-byte limit).
+    workdir = Path(tempfile.mkdtemp(prefix="nd-demo-", dir="/tmp"))
     agents: list[Agent] = []
     try:
         print(f"demo-live: starting Consul, Vault and Nomad (data and logs in {workdir})")
@@ -132,7 +129,6 @@ def main() -> int:
         print("demo-live: stopping the agents and their tasks", flush=True)
         for agent in reversed(agents):
             agent.stop()
-        server.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -142,19 +138,6 @@ def build(version: str, base_url: str) -> None:
         env={**os.environ, "RELEASE_BASE_URL": base_url},
         check=True,
     )
-
-
-def serve(directory: Path) -> http.server.ThreadingHTTPServer:
-    """Serve the releases folder on a free loopback port, in a thread."""
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    handler = functools.partial(Quiet, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def wait(seconds: float | None) -> None:
