@@ -23,6 +23,14 @@ else:  # pragma: no cover
 
 PROJECT_FILE = "nomad-deploy.toml"
 DELIMITER_STYLES = ("jinja", "brackets")
+RENDER_MODES = ("jinja", "hcl")
+JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+def render_mode_for(template: Path) -> str:
+    """``jinja`` for a file named ``*.j2``/``*.jinja``/``*.jinja2``, else ``hcl``: a plain
+    job file is used as it is, byte for byte (Go-template text and all)."""
+    return "jinja" if template.name.lower().endswith(JINJA_SUFFIXES) else "hcl"
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,9 @@ class JobSpec:
     after: tuple[str, ...] = ()
     var_files: tuple[Path, ...] = ()
     delimiters: str | None = None
+    #: ``jinja`` (a template) or ``hcl`` (a plain job file, sent as it is); by default
+    #: from the file name (render_mode_for), or the ``[[job]]`` entry's ``render`` key.
+    render: str = "jinja"
 
 
 @dataclass(frozen=True)
@@ -84,7 +95,8 @@ class Project:
         candidate = Path(ref)
         if candidate.is_file():
             name = candidate.name.split(".")[0]
-            return JobSpec(name=name, template=candidate.resolve())
+            template = candidate.resolve()
+            return JobSpec(name=name, template=template, render=render_mode_for(template))
         known = ", ".join(sorted(self.jobs)) or "(none defined)"
         raise UsageError(
             f"unknown job {ref!r}: not a job in the project file nor a template file",
@@ -216,6 +228,11 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
             raise ConfigError("every [[job]] needs a name and a template (strings)", where)
         if name in jobs:
             raise ConfigError(f"job {name!r} is defined twice", where)
+        render = entry.get("render")
+        if render is not None and render not in RENDER_MODES:
+            raise ConfigError(
+                f"job {name!r}: render must be one of {RENDER_MODES}, not {render!r}", where
+            )
         job_delimiters = entry.get("delimiters")
         if job_delimiters is not None and job_delimiters not in DELIMITER_STYLES:
             raise ConfigError(f"job {name!r}: delimiters must be one of {DELIMITER_STYLES}", where)
@@ -228,6 +245,7 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
             ),
             var_files=paths(entry.get("var_files", []), f"job {name!r} var_files"),
             delimiters=job_delimiters,
+            render=render or render_mode_for(Path(template)),
         )
     for job in jobs.values():
         unknown = [dep for dep in job.after if dep not in jobs]

@@ -58,7 +58,8 @@ class VariableSet:
 
 
 def read_var_file(path: Path) -> dict[str, Any]:
-    """Read a YAML (.yaml/.yml), JSON (.json) or TOML (.toml) file holding a mapping.
+    """Read a YAML (.yaml/.yml), JSON (.json), TOML (.toml) or Nomad HCL (.hcl) var file
+    holding a mapping.
 
     Raises VariablesError naming the file (and line, where the parser knows it).
     """
@@ -76,11 +77,13 @@ def read_var_file(path: Path) -> dict[str, Any]:
             data = json.loads(text)
         elif suffix == ".toml":
             data = tomllib.loads(text)
+        elif suffix == ".hcl":  # a Nomad var file: name = value lines
+            data = _read_hcl_values(text, path)
         else:
             raise VariablesError(
                 f"unknown var file type {suffix or '(none)'}",
                 [("File", str(path))],
-                suggestion="use .yaml, .yml, .json or .toml",
+                suggestion="use .yaml, .yml, .json, .toml or .hcl",
             )
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -101,6 +104,22 @@ def read_var_file(path: Path) -> dict[str, Any]:
             f"a var file must hold a mapping, not a {type(data).__name__}", [("File", str(path))]
         )
     return data
+
+
+def _read_hcl_values(text: str, path: Path) -> dict[str, Any]:
+    """A Nomad ``.hcl`` var file's attributes as Python values."""
+    import hcl2
+    from lark.exceptions import UnexpectedInput
+
+    from nomad_deploy.jobspec.literals import value_of
+
+    try:
+        data = hcl2.loads(text + "\n")
+    except UnexpectedInput as error:
+        raise VariablesError(
+            "invalid HCL var file", [("File", f"{path}:{error.line}:{error.column}")]
+        ) from error
+    return {str(k): v for k, v in value_of(data).items() if not str(k).startswith("__")}
 
 
 def parse_assignment(text: str) -> tuple[list[str], Any]:

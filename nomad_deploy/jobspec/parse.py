@@ -181,9 +181,20 @@ def _friendly_terminal(name: str) -> str:
 
 
 def _syntax_error(job: RenderedJob, message: str, line: int, column: int) -> HclSyntaxError:
+    from nomad_deploy.project import render_mode_for
+
     lines = job.text.splitlines()
     line = min(line, max(len(lines), 1))
     rendered = lines[line - 1] if lines else ""
+    if render_mode_for(job.template) != "jinja":
+        return HclSyntaxError(
+            f"HCL syntax error in job {job.name!r}: {message}",
+            [("File", job.location(line, column)), ("Line", rendered.strip()), ("Job", job.name)],
+            suggestion="in a quoted string or heredoc, ${ and %{ start HCL expressions: "
+            "write $${ or %%{ for the literal text"
+            if "${" in rendered or "%{" in rendered
+            else None,
+        )
     return HclSyntaxError(
         f"HCL syntax error in job {job.name!r}: {message}",
         [
