@@ -10,6 +10,7 @@ import jinja2
 
 from nomad_deploy.errors import RenderError
 from nomad_deploy.files import display_path
+from nomad_deploy.render.go_text import ShellCommentGuard
 from nomad_deploy.render.guard import GuardedCodeGenerator, check_output
 from nomad_deploy.render.hcl_literal import (
     HclSafe,
@@ -67,7 +68,7 @@ def build_environment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
-        extensions=[LineMarkers],
+        extensions=[LineMarkers, *([ShellCommentGuard] if delimiters == "jinja" else [])],
         **cast(dict[str, Any], DELIMITERS[delimiters]),
     )
     environment.filters.update(hcl=to_hcl, hcl_escape=hcl_escape, heredoc=heredoc)

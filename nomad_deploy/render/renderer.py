@@ -12,6 +12,11 @@ import jinja2
 from nomad_deploy.errors import NomadDeployError, RenderError
 from nomad_deploy.files import display_path
 from nomad_deploy.render.environment import build_environment
+from nomad_deploy.render.go_text import (
+    GO_TEMPLATE_SUGGESTION,
+    go_template_line,
+    is_go_template_name,
+)
 from nomad_deploy.render.model import RenderedJob, Resolvers, SourceLine
 from nomad_deploy.render.source_map import LineMarkers, strip_markers
 
@@ -70,8 +75,14 @@ def render_text(
         raise error.with_context("Job", job_name) from error
     except jinja2.TemplateSyntaxError as error:
         location = f"{display_path(error.filename or template)}:{error.lineno}"
+        source_line = _source_line(error)
+        go_text = go_template_line(source_line)
         raise RenderError(
-            f"template syntax error: {error.message}", [("Template", location), ("Job", job_name)]
+            f"template syntax error: {error.message}"
+            + (" (this line holds Go-template text)" if go_text else ""),
+            [("Template", location), ("Job", job_name)]
+            + ([("Line", source_line.strip())] if source_line.strip() else []),
+            suggestion=GO_TEMPLATE_SUGGESTION if go_text else None,
         ) from error
     except jinja2.TemplateNotFound as error:
         raise RenderError(
@@ -80,6 +91,13 @@ def render_text(
             suggestion="paths are relative to the template's directory or the project's jobs/",
         ) from error
     except jinja2.UndefinedError as error:
+        name = _undefined_name(error)
+        if name is not None and is_go_template_name(name):
+            raise RenderError(
+                f"{name!r} is Go-template text for Nomad, not a Jinja variable",
+                [("Template", _location(error, template)), ("Job", job_name)],
+                suggestion=GO_TEMPLATE_SUGGESTION,
+            ) from error
         raise RenderError(
             f"undefined: {error.message}",
             [("Template", _location(error, template)), ("Job", job_name)],
@@ -92,6 +110,20 @@ def render_text(
     text, source_map = strip_markers(marked, markers.origins, SourceLine(template, 1))
     secrets = resolvers.secrets() if resolvers is not None else frozenset()
     return RenderedJob(job_name, template, text, source_map, secrets)
+
+
+def _source_line(error: jinja2.TemplateSyntaxError) -> str:
+    """The template line a syntax error points at ("" when unknown)."""
+    lines = (error.source or "").splitlines()
+    return lines[error.lineno - 1] if 0 < error.lineno <= len(lines) else ""
+
+
+def _undefined_name(error: jinja2.UndefinedError) -> str | None:
+    """The name in Jinja's "'x' is undefined" message, if that is its form."""
+    import re
+
+    match = re.match(r"'([^']+)' is undefined", error.message or "")
+    return match.group(1) if match else None
 
 
 def _location(error: BaseException, template: Path) -> str:
