@@ -348,7 +348,13 @@ def _dynamic_lookup(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[st
             )
 
 
+def _refused_at_registration(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[str, int]]:
+    for message, line in job.incomplete:
+        yield f"{message}: Nomad parses this job but refuses to register it", line
+
+
 RULES: tuple[Rule, ...] = (
+    Rule("ND100", "error", "job Nomad's registration refuses", _refused_at_registration),
     Rule("ND101", "error", 'Elixir release without kill_signal = "SIGTERM"', _kill_signal),
     Rule("ND102", "warning", "Elixir node name not unique per allocation", _node_name),
     Rule("ND103", "error", "Elixir release started with `daemon`", _daemon),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,7 @@ def _user_cache_dir() -> Path:
 # characters of the same length before lexing (so columns stay right) and swapped back in
 # every value afterwards; the characters are ones the text does not contain.
 _ESCAPES = ("$${", "%%{")
+_TRAILING_BLANKS = re.compile(r"[ \t]+$", re.MULTILINE)
 
 
 class _Shields:
@@ -125,8 +127,11 @@ def parse_hcl(job: RenderedJob) -> dict[str, Any]:
     from lark.exceptions import UnexpectedInput, VisitError
 
     shields = _Shields(job.text)
+    # HashiCorp's HCL accepts a heredoc's closing marker followed by spaces; python-hcl2's
+    # lexer does not. Trailing blanks carry no meaning elsewhere, and columns stay right.
+    text = _TRAILING_BLANKS.sub("", shields.shield(job.text))
     try:
-        tree = _parser().parse(shields.shield(job.text) + "\n")
+        tree = _parser().parse(text + "\n")
     except UnexpectedInput as exc:
         line = exc.line if exc.line > 0 else max(1, job.text.count("\n") + 1)
         column = exc.column if exc.column > 0 else 1
@@ -207,7 +212,71 @@ def _syntax_error(job: RenderedJob, message: str, line: int, column: int) -> Hcl
     )
 
 
-def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
+_INTERPOLATION = re.compile(r"(?<!\$)\$\{")
+_SIMPLE_TRAVERSAL = re.compile(r"\s*[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]\[]+\])*\s*")
+
+
+def _bad_interpolation(heredoc: str) -> tuple[int, str] | None:
+    """(offset, text) of the first ``${...}`` in a heredoc that is no HCL expression,
+    such as shell's ``${VAR:-300}``; None when every one parses."""
+    for match in _INTERPOLATION.finditer(heredoc):
+        start = match.end()
+        depth, index, quote = 1, start, False
+        while index < len(heredoc) and depth:
+            char = heredoc[index]
+            if quote:
+                quote = char != '"' or heredoc[index - 1] == "\\"
+            elif char == '"':
+                quote = True
+            elif char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+            index += 1
+        expression = heredoc[start : index - 1] if depth == 0 else heredoc[start:]
+        if depth or not _is_expression(expression):
+            return match.start(), expression.split("\n")[0]
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def _is_expression(text: str) -> bool:
+    """True when ``text`` parses as one HCL expression (a plain traversal needs no parse)."""
+    from lark.exceptions import LarkError
+
+    if _SIMPLE_TRAVERSAL.fullmatch(text):
+        return True
+    try:
+        _parser().parse(f"x = ({text})\n")
+    except LarkError:
+        return False
+    return True
+
+
+def _end_line(node: Any, text: str) -> int:
+    """The last line holding the node's text: python-hcl2's end position of some
+    expressions (``1 + 1``) lies after the newline, on the next item's line."""
+    meta = node._meta
+    end_line = int(getattr(meta, "end_line", 0) or 0)
+    end_column = int(getattr(meta, "end_column", 0) or 0)
+    lines = _lines_of(text)
+    if 1 < end_line <= len(lines) and not lines[end_line - 1][: end_column - 1].strip():
+        return end_line - 1
+    return end_line
+
+
+@functools.lru_cache(maxsize=8)
+def _lines_of(text: str) -> tuple[str, ...]:
+    return tuple(text.split("\n"))
+
+
+def _body(
+    body: Any,
+    job: RenderedJob,
+    shields: _Shields,
+    opening_line: int = 0,
+    closing_line: int = 0,
+) -> dict[str, Any]:
     """python-hcl2 body rule -> dict (labels decoded, positions attached).
 
     Also rejects what python-hcl2 accepts but HashiCorp's HCL does not: two items on one
@@ -220,10 +289,29 @@ def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
     columns: dict[str, int] = {}
     block_lines: dict[str, int] = {}
     previous_end = 0
+    items = 0
     for child in body.children:
         if not isinstance(child, (AttributeRule, BlockRule)):
             continue  # newlines and comments
         line = _line(child)
+        if opening_line and line == opening_line and closing_line > opening_line:
+            raise _syntax_error(
+                job,
+                "an item on the same line as its block's opening brace makes a single-line "
+                "block, which must also close on that line",
+                line,
+                _column(child),
+            )
+        if opening_line and closing_line == opening_line and (
+            isinstance(child, BlockRule) or items > 0
+        ):
+            raise _syntax_error(
+                job,
+                "a single-line block may hold only one attribute, not a block or several items",
+                line,
+                _column(child),
+            )
+        items += 1
         if line and line == previous_end:
             raise _syntax_error(
                 job,
@@ -231,7 +319,7 @@ def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
                 line,
                 _column(child),
             )
-        previous_end = int(getattr(child._meta, "end_line", 0) or 0)
+        previous_end = _end_line(child, job.text)
         if isinstance(child, AttributeRule):
             name = str(child.identifier.serialize())
             value = shields.unshield(child.expression.serialize(_serialization_options()))
@@ -250,6 +338,16 @@ def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
                 )
             if isinstance(value, str) and HEREDOC_START.match(value):
                 previous_end -= 1  # a heredoc token ends after its closing marker's newline
+                bad = _bad_interpolation(value)
+                if bad is not None:
+                    offset, expression = bad
+                    raise _syntax_error(
+                        job,
+                        f"invalid expression in ${{{expression}}} (in a heredoc, ${{ starts "
+                        "an HCL expression; write $${ for the literal text, as shells need)",
+                        (_line(child.expression) or line) + value.count("\n", 0, offset),
+                        1,
+                    )
             out[name] = value
             lines[name] = _line(child.expression) or line
             columns[name] = _column(child.expression) or 1
@@ -261,7 +359,7 @@ def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
                     job, f"{block_type!r} is both an attribute and a block", line, 1
                 )
             block_lines.setdefault(block_type, line)
-            inner = _body(child.body, job, shields)
+            inner = _body(child.body, job, shields, line, _end_line(child, job.text))
             inner[START_LINE] = line
             inner[END_LINE] = previous_end or line
             inner[IS_BLOCK] = True
