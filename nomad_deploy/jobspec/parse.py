@@ -121,6 +121,26 @@ def parse_hcl(job: RenderedJob) -> dict[str, Any]:
 
     Raises HclSyntaxError whose context names the template position (via the job's source
     map), the rendered line and the job. Duplicate attributes in one body are syntax errors,
+    as they are for Nomad. The document of a text parsed moments ago is returned again
+    (a plain file is parsed for its variables, then validated): callers must not change it.
+    """
+    key = (job.text, job.template)
+    cached = _recent.get(key)
+    if cached is None:
+        cached = _parse_uncached(job)
+        _recent.clear()  # one entry: the job being prepared and validated
+        _recent[key] = cached
+    return cached
+
+
+_recent: dict[tuple[str, Path], dict[str, Any]] = {}
+
+
+def _parse_uncached(job: RenderedJob) -> dict[str, Any]:
+    """Parse ``job.text``; return the document (see the module docstring for its shape).
+
+    Raises HclSyntaxError whose context names the template position (via the job's source
+    map), the rendered line and the job. Duplicate attributes in one body are syntax errors,
     as they are for Nomad.
     """
     from hcl2.api import transform
