@@ -240,9 +240,20 @@ def test_nd120_literal_secret_in_env(name: str) -> None:
         f'PORT = "${{NOMAD_PORT_http}}"\n        {name} = "hunter2"',
     )
     (finding,) = fired(text, "ND120")
-    assert finding.severity == "error"
+    assert finding.severity == "warning"
     assert finding.location == location(text, name)
     assert "hunter2" not in finding.message
+
+
+def test_nd120_literal_secret_is_a_warning_and_an_error_with_strict() -> None:
+    text = edit(
+        'PORT                 = "${NOMAD_PORT_http}"',
+        'PORT = "${NOMAD_PORT_http}"\n        DB_PASSWORD = "hunter2"',
+    )
+    report = validate_offline(rendered(text))
+    assert [f.rule for f in report.findings] == ["ND120"]
+    assert not report.failed(strict=False)
+    assert report.failed(strict=True)
 
 
 @pytest.mark.parametrize(
@@ -267,10 +278,47 @@ def test_nd120_env_given_as_a_map_attribute() -> None:
     assert len(fired(text, "ND120")) == 1
 
 
-def test_secret_like_names() -> None:
-    assert secret_like_name("PHX_SECRET_KEY_BASE")
-    assert not secret_like_name("SECRET_PATH")
-    assert not secret_like_name("PORT")
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("PHX_SECRET_KEY_BASE", True),
+        ("SECRET_KEY_BASE", True),
+        ("DB_PASSWORD", True),
+        ("MYSQL_ROOT_PASSWORD", True),
+        ("db-password", True),
+        ("dbPassword", True),
+        ("HTTPToken", True),
+        ("GITHUB_TOKEN", True),
+        ("RELEASE_COOKIE", True),
+        ("aws_secret", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("X_API_KEY", True),
+        ("apiKey", True),
+        ("SSH_PRIVATE_KEY", True),
+        ("GOOGLE_CREDENTIALS", True),
+        ("HTPASSWD", False),  # a part that contains PASSWD is not PASSWD
+        ("REGISTRY_AUTH_HTPASSWD_REALM", False),  # issue 10's example
+        ("REGISTRY_AUTH_HTPASSWD_PATH", False),
+        ("TOKENIZER_MODEL", False),
+        ("SECRETARY_NAME", False),
+        ("KEYCLOAK_URL", False),
+        ("BYPASS_CACHE", False),
+        ("SECRET_PATH", False),
+        ("DB_PASSWORD_FILE", False),
+        ("VAULT_TOKEN_TTL", False),
+        ("PORT", False),
+    ],
+)
+def test_secret_like_names_match_whole_name_parts(name: str, secret: bool) -> None:
+    assert secret_like_name(name) is secret
+
+
+def test_nd120_quiet_for_htpasswd_realm() -> None:
+    text = edit(
+        'PORT                 = "${NOMAD_PORT_http}"',
+        'PORT = "${NOMAD_PORT_http}"\n        REGISTRY_AUTH_HTPASSWD_REALM = "Registry Realm"',
+    )
+    assert fired(text, "ND120") == []
 
 
 def test_nd121_vault_lookup_without_vault_block() -> None:
