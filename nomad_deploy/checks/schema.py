@@ -1,0 +1,204 @@
+"""Unknown arguments and blocks in a job file, reported as Nomad's parser reports them.
+
+``check_schema`` walks a parsed job (``parse_hcl``'s result) against the job-spec schema
+(nomad_deploy/jobspec/schema.py) and returns one problem per argument or block Nomad would
+refuse, with HCL's wording ("Unsupported argument", "Unsupported block type") and a
+did-you-mean for a near miss. The content of map-typed blocks (``config``, ``meta``,
+``env``, ``options``, ...) is not checked, as Nomad does not; the ``content`` of a
+``dynamic "x"`` block is checked as an ``x`` block, as Nomad checks the expanded blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from nomad_deploy.jobspec.literals import IS_BLOCK, LINES, META_KEYS, START_LINE
+from nomad_deploy.jobspec.schema import ANY, ROOT, SCHEMA, Block
+
+SCHEMA_RULE = "ND170"
+DOCS = "https://developer.hashicorp.com/nomad/docs/job-specification"
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One argument or block Nomad does not accept where it is.
+
+    ``summary`` and ``detail`` follow HCL's diagnostics; ``where`` is the enclosing block
+    path (``group "web" > task "app"``); ``line`` is the rendered line; ``hint`` says what
+    would be accepted.
+    """
+
+    summary: str
+    detail: str
+    where: str
+    line: int
+    hint: str = ""
+
+    def message(self) -> str:
+        """``Unsupported argument; An argument named "x" is not expected here. ...``"""
+        return f"{self.summary}; {self.detail}"
+
+
+def check_schema(parsed: Mapping[str, Any]) -> list[SchemaProblem]:
+    """Every unknown argument or block type (and wrong label count) in ``parsed``, in
+    file order."""
+    problems = list(_walk(parsed, SCHEMA[ROOT], ""))
+    return sorted(problems, key=lambda problem: problem.line)
+
+
+def _walk(body: Mapping[str, Any], schema: Block, where: str) -> Iterator[SchemaProblem]:
+    attribute_lines = body.get(LINES, {})
+    for name, value in body.items():
+        if name in META_KEYS:
+            continue
+        if name in attribute_lines:
+            if name not in schema.attributes:
+                yield _unknown_argument(name, schema, where, attribute_lines[name])
+            continue
+        if not isinstance(value, list):
+            continue
+        for entry in value:
+            labels, inner = _labels(entry)
+            if inner is None:
+                continue
+            yield from _block(name, labels, inner, schema, where)
+
+
+def _block(
+    name: str, labels: list[str], inner: Mapping[str, Any], parent: Block, where: str
+) -> Iterator[SchemaProblem]:
+    line = inner.get(START_LINE, 1)
+    shown = " ".join([name, *(f'"{label}"' for label in labels)])
+    if name == "dynamic" and "dynamic" not in parent.blocks:
+        yield from _dynamic(labels, inner, parent, where, line)
+        return
+    target = parent.blocks.get(name)
+    if target is None:
+        yield _unknown_block(name, parent, where, line)
+        return
+    if target == ANY:
+        return
+    schema = SCHEMA[target]
+    fewest, most = schema.labels
+    if len(labels) > most:
+        expected = (
+            f"No labels are expected for {name} blocks."
+            if most == 0
+            else f"Only {most} labels (name) are expected for {name} blocks."
+        )
+        yield SchemaProblem(f"Extraneous label for {name}", expected, where, line)
+        return
+    if len(labels) < fewest:
+        yield SchemaProblem(
+            f"Missing name for {name}",
+            f"All {name} blocks must have {fewest} labels (name).",
+            where,
+            line,
+            hint=f'write {name} "NAME" {{ ... }}',
+        )
+        return
+    inside = f"{where} > {shown}" if where else shown
+    yield from _walk(inner, schema, inside)
+
+
+def _dynamic(
+    labels: list[str], inner: Mapping[str, Any], parent: Block, where: str, line: int
+) -> Iterator[SchemaProblem]:
+    """HCL's dynblock extension (which jobspec2 expands): the label names the generated
+    block type and ``content`` is its body, checked as Nomad checks the expanded blocks;
+    their labels come from the ``labels`` expression and are not checked."""
+    if len(labels) != 1:
+        return
+    target = parent.blocks.get(labels[0])
+    if target is None:
+        yield _unknown_block(labels[0], parent, where, line)
+        return
+    if target == ANY:
+        return
+    inside = f'{where} > dynamic "{labels[0]}"' if where else f'dynamic "{labels[0]}"'
+    for entry in inner.get("content", []) if isinstance(inner.get("content"), list) else []:
+        content_labels, content = _labels(entry)
+        if content is not None and not content_labels:
+            yield from _walk(content, SCHEMA[target], inside)
+
+
+def _labels(entry: Any) -> tuple[list[str], Mapping[str, Any] | None]:
+    """A block entry of the parsed document as (labels, body); body None if malformed."""
+    labels: list[str] = []
+    while isinstance(entry, dict) and IS_BLOCK not in entry:
+        if len(entry) != 1:
+            return labels, None
+        ((label, entry),) = entry.items()
+        labels.append(str(label))
+    return (labels, entry) if isinstance(entry, dict) else (labels, None)
+
+
+def _unknown_argument(name: str, schema: Block, where: str, line: int) -> SchemaProblem:
+    detail = f'An argument named "{name}" is not expected here.'
+    hint = ""
+    if name in schema.blocks:
+        detail += f' Did you mean to define a block of type "{name}"?'
+        hint = f"write {name} {{ ... }} without the equals sign"
+    else:
+        near = did_you_mean(name, schema.attributes)
+        if near:
+            detail += f' Did you mean "{near}"?'
+            hint = f'write "{near}" instead of "{name}"'
+    return SchemaProblem(
+        "Unsupported argument", detail, where, line, hint or _accepted(where, schema, "arguments")
+    )
+
+
+def _unknown_block(name: str, schema: Block, where: str, line: int) -> SchemaProblem:
+    detail = f'Blocks of type "{name}" are not expected here.'
+    hint = ""
+    if name in schema.attributes:
+        detail += (
+            f' Did you mean to define argument "{name}"? If so, use the equals sign to '
+            "assign it a value."
+        )
+        hint = f"write {name} = ..."
+    else:
+        near = did_you_mean(name, schema.blocks)
+        if near:
+            detail += f' Did you mean "{near}"?'
+            hint = f'write "{near}" instead of "{name}"'
+    return SchemaProblem(
+        "Unsupported block type", detail, where, line, hint or _accepted(where, schema, "blocks")
+    )
+
+
+def _accepted(where: str, schema: Block, kind: str) -> str:
+    names = sorted(schema.attributes if kind == "arguments" else schema.blocks)
+    block = where.rsplit(" > ", 1)[-1].split(" ", 1)[0] if where else "the top level"
+    if not names:
+        return f"{block} takes no {kind}"
+    if len(names) > 12:
+        return f"see the {block} block in the job specification: {DOCS}"
+    return f"{block} takes the {kind} " + ", ".join(names)
+
+
+def did_you_mean(given: str, candidates: Any) -> str | None:
+    """The candidate nearest ``given`` (edit distance below 3, as HCL's suggestions; a
+    case-only difference always counts), or None."""
+    best: tuple[int, str] | None = None
+    for candidate in sorted(candidates):
+        distance = 0 if candidate.lower() == given.lower() else _distance(given, candidate)
+        if distance < 3 and (best is None or distance < best[0]):
+            best = (distance, candidate)
+    return best[1] if best else None
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance between ``a`` and ``b``."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
