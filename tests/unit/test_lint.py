@@ -372,6 +372,26 @@ def test_nd150_go_template_that_does_not_parse() -> None:
     assert "unclosed action" in finding.message
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("{{ end }}", "", "missing {{ end }}: the {{ with }} here is never closed"),
+        ("{{ end }}", "{{ end }}{{ end }}", "unexpected {{ end }}"),
+        ("{{ .Data.data.skb }}", "{{ .Data.data.skb }", "unclosed action"),
+        ("{{ end }}", "{{ end }}{{ else }}", "unexpected {{ else }}"),
+        ("{{ .Data.data.skb }}", "{{ .Data.data.skb | toUpperCase }}", 'function "toUpperCase"'),
+    ],
+)
+def test_nd150_what_go_text_template_rejects_at_the_template_line(
+    old: str, new: str, message: str
+) -> None:
+    text = edit(old, new)
+    (finding,) = fired(text, "ND150")
+    assert finding.severity == "error"
+    assert message in finding.message
+    assert finding.location == location(text, "with secret")
+
+
 def test_nd151_computed_lookup_is_info() -> None:
     text = edit('secret "kv/data/app"', 'secret (printf "kv/data/%s" "app")')
     (finding,) = fired(text, "ND151")
