@@ -231,11 +231,22 @@ def test_validate_offline_reports_nd170_errors_at_the_template_line() -> None:
 
 
 def test_a_schema_error_comes_before_the_structure_error_it_causes() -> None:
-    text = job_with().replace('task "app"', 'tsk "app"')
+    text = job_with().replace('job "app"', 'jobb "app"')
     with pytest.raises(ValidationError) as caught:
         validate_offline(rendered(text))
-    assert 'Blocks of type "tsk" are not expected here. Did you mean "task"?' in str(caught.value)
-    assert "no task" in str(caught.value)
+    assert 'Blocks of type "jobb" are not expected here. Did you mean "job"?' in str(
+        caught.value
+    )
+    assert f"{TEMPLATE}:{1 + OFFSET}" in str(caught.value)
+
+
+def test_a_misspelt_task_block_is_named_with_the_group_it_leaves_empty() -> None:
+    text = job_with().replace('task "app"', 'tsk "app"')
+    report = validate_offline(rendered(text))
+    first = report.findings[0]
+    assert first.rule == SCHEMA_RULE
+    assert first.message.endswith('Did you mean "task"?')
+    assert report.failed(strict=False)
 
 
 @pytest.mark.parametrize(
