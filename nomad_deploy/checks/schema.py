@@ -6,6 +6,8 @@ refuse, with HCL's wording ("Unsupported argument", "Unsupported block type") an
 did-you-mean for a near miss. The content of map-typed blocks (``config``, ``meta``,
 ``env``, ``options``, ...) is not checked, as Nomad does not; the ``content`` of a
 ``dynamic "x"`` block is checked as an ``x`` block, as Nomad checks the expanded blocks.
+A block that may appear once (a Go pointer field, such as ``update`` or ``resources``)
+given twice is a "Duplicate ... block", as is a second task ``scaling "cpu"``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from nomad_deploy.jobspec.literals import IS_BLOCK, LINES, META_KEYS, START_LINE
 from nomad_deploy.jobspec.schema import ANY, ROOT, SCHEMA, Block
 
 SCHEMA_RULE = "ND170"
+TASK_SCALING = "TaskScalingPolicy"  # a task's scaling "cpu" / "mem" (jobspec2 special case)
 DOCS = "https://developer.hashicorp.com/nomad/docs/job-specification"
 
 
@@ -59,11 +62,39 @@ def _walk(body: Mapping[str, Any], schema: Block, where: str) -> Iterator[Schema
             continue
         if not isinstance(value, list):
             continue
+        seen: set[str] = set()
         for entry in value:
             labels, inner = _labels(entry)
             if inner is None:
                 continue
             yield from _block(name, labels, inner, schema, where)
+            duplicate = _duplicate(name, labels, schema, seen)
+            if duplicate:
+                yield SchemaProblem(
+                    f"Duplicate {duplicate} block",
+                    f"Only one {duplicate} block is allowed.",
+                    where,
+                    inner.get(START_LINE, 1),
+                    hint=f"merge the {duplicate} blocks into one",
+                )
+
+
+def _duplicate(name: str, labels: list[str], schema: Block, seen: set[str]) -> str:
+    """The block's description (``vault``, ``scaling "cpu"``) when an earlier one of the
+    same type (and, for task scaling, the same label) makes it one too many, else ""."""
+    target = schema.blocks.get(name)
+    if target is None or target == ANY:
+        return ""
+    if target == TASK_SCALING:
+        key = f'{name} "{labels[0].lower()}"' if labels else ""
+    elif name in schema.repeatable:
+        return ""
+    else:
+        key = name
+    if key and key in seen:
+        return key
+    seen.add(key)
+    return ""
 
 
 def _block(
@@ -81,6 +112,15 @@ def _block(
     if target == ANY:
         return
     schema = SCHEMA[target]
+    if target == TASK_SCALING and labels and labels[0].lower() not in ("cpu", "mem"):
+        yield SchemaProblem(
+            "Invalid scaling policy name",
+            'scaling policy name must be "cpu" or "mem"',
+            where,
+            line,
+            hint='a task scales its resources: scaling "cpu" { ... } or scaling "mem" { ... }',
+        )
+        return
     fewest, most = schema.labels
     if len(labels) > most:
         expected = (

@@ -38,20 +38,25 @@ ROOT = "File"  # the schema of a job file's top level
 @dataclass(frozen=True)
 class Block:
     """What one block type accepts: argument names, nested block types (type -> schema
-    name, ``ANY`` for free content) and the number of labels, as (fewest, most)."""
+    name, ``ANY`` for free content), the nested block types that may appear more than
+    once, and the number of labels, as (fewest, most)."""
 
     attributes: frozenset[str] = frozenset()
     blocks: Mapping[str, str] = field(default_factory=dict)
     labels: tuple[int, int] = (0, 0)
+    repeatable: frozenset[str] = frozenset()
 
 
 def _block(attributes: str, blocks: str = "", labels: int | tuple[int, int] = 0) -> Block:
-    """A Block from ``"name name ..."`` and ``"type=Schema type=* ..."``."""
+    """A Block from ``"name name ..."`` and ``"type=Schema type=[]Schema type=* ..."``:
+    ``[]`` marks a block that may repeat (a Go slice or map field), as in the api structs;
+    any other typed block may appear once ("Duplicate ... block")."""
     pairs = dict(item.split("=", 1) for item in blocks.split())
     return Block(
         frozenset(attributes.split()),
-        pairs,
+        {name: target.removeprefix("[]") for name, target in pairs.items()},
         labels if isinstance(labels, tuple) else (labels, labels),
+        frozenset(name for name, target in pairs.items() if target.startswith("[]")),
     )
 
 
@@ -71,17 +76,17 @@ _API: dict[str, Block] = {
     "ConsulGatewayProxy": _block(
         "connect_timeout envoy_gateway_bind_tagged_addresses envoy_gateway_no_default_bind "
         "envoy_dns_discovery_type",
-        "envoy_gateway_bind_addresses=ConsulGatewayBindAddress config=*",
+        "envoy_gateway_bind_addresses=[]ConsulGatewayBindAddress config=*",
     ),
     "ConsulGatewayTLSConfig": _block("enabled tls_min_version tls_max_version cipher_suites"),
     "ConsulIngressService": _block("name hosts"),
-    "ConsulIngressListener": _block("port protocol", "service=ConsulIngressService"),
+    "ConsulIngressListener": _block("port protocol", "service=[]ConsulIngressService"),
     "ConsulIngressConfigEntry": _block(
         "",
-        "tls=ConsulGatewayTLSConfig listener=ConsulIngressListener",
+        "tls=ConsulGatewayTLSConfig listener=[]ConsulIngressListener",
     ),
     "ConsulLinkedService": _block("name ca_file cert_file key_file sni"),
-    "ConsulTerminatingConfigEntry": _block("", "service=ConsulLinkedService"),
+    "ConsulTerminatingConfigEntry": _block("", "service=[]ConsulLinkedService"),
     "ConsulMeshConfigEntry": _block(""),
     "ConsulGateway": _block(
         "",
@@ -89,7 +94,7 @@ _API: dict[str, Block] = {
         "terminating=ConsulTerminatingConfigEntry mesh=ConsulMeshConfigEntry",
     ),
     "ConsulExposePath": _block("path protocol local_path_port listener_port"),
-    "ConsulExposeConfig": _block("", "path=ConsulExposePath"),
+    "ConsulExposeConfig": _block("", "path=[]ConsulExposePath"),
     "ConsulMeshGateway": _block("mode"),
     "ConsulUpstream": _block(
         "destination_name destination_namespace destination_peer destination_type "
@@ -99,7 +104,7 @@ _API: dict[str, Block] = {
     ),
     "ConsulProxy": _block(
         "local_service_address local_service_port",
-        "expose=ConsulExposeConfig upstreams=ConsulUpstream config=*",
+        "expose=ConsulExposeConfig upstreams=[]ConsulUpstream config=*",
     ),
     "ConsulSidecarService": _block(
         "tags port disable_default_tcp_check",
@@ -109,12 +114,12 @@ _API: dict[str, Block] = {
     "Port": _block("static to host_network", labels=1),
     "NetworkResource": _block(
         "mode device cidr ip hostname mbits",
-        "dns=DNSConfig reserved_ports=Port port=Port",
+        "dns=DNSConfig reserved_ports=[]Port port=[]Port",
     ),
-    "RequestedDevice": _block("count", "constraint=Constraint affinity=Affinity", labels=1),
+    "RequestedDevice": _block("count", "constraint=[]Constraint affinity=[]Affinity", labels=1),
     "Resources": _block(
         "cpu cores memory memory_max disk iops",
-        "network=NetworkResource device=RequestedDevice",
+        "network=[]NetworkResource device=[]RequestedDevice",
     ),
     "LogConfig": _block("max_files max_file_size enabled disabled"),
     "SidecarTask": _block(
@@ -128,7 +133,7 @@ _API: dict[str, Block] = {
     "Service": _block(
         "name tags canary_tags enable_tag_override port address_mode address task on_update "
         "provider",
-        "check=ServiceCheck check_restart=CheckRestart connect=ConsulConnect meta=* "
+        "check=[]ServiceCheck check_restart=CheckRestart connect=ConsulConnect meta=* "
         "canary_meta=* tagged_addresses=*",
     ),
     "RestartPolicy": _block("interval attempts delay mode render_templates"),
@@ -148,15 +153,15 @@ _API: dict[str, Block] = {
     "WorkloadIdentity": _block("env file"),
     "Task": _block(
         "driver user kill_timeout leader shutdown_delay kill_signal kind",
-        "lifecycle=TaskLifecycle config=* constraint=Constraint affinity=Affinity env=* "
-        "service=Service resources=Resources restart=RestartPolicy meta=* logs=LogConfig "
-        "artifact=TaskArtifact vault=Vault template=Template "
-        "dispatch_payload=DispatchPayloadConfig volume_mount=VolumeMount "
-        "csi_plugin=TaskCSIPluginConfig scaling=ScalingPolicy identity=WorkloadIdentity",
+        "lifecycle=TaskLifecycle config=* constraint=[]Constraint affinity=[]Affinity "
+        "env=* service=[]Service resources=Resources restart=RestartPolicy meta=* "
+        "logs=LogConfig artifact=[]TaskArtifact vault=Vault template=[]Template "
+        "dispatch_payload=DispatchPayloadConfig volume_mount=[]VolumeMount "
+        "csi_plugin=TaskCSIPluginConfig scaling=[]ScalingPolicy identity=WorkloadIdentity",
         labels=1,
     ),
     "SpreadTarget": _block("percent", labels=1),
-    "Spread": _block("attribute weight", "target=SpreadTarget"),
+    "Spread": _block("attribute weight", "target=[]SpreadTarget"),
     "CSIMountOptions": _block("fs_type mount_flags"),
     "VolumeRequest": _block(
         "type source read_only access_mode attachment_mode per_alloc",
@@ -173,22 +178,23 @@ _API: dict[str, Block] = {
     "Consul": _block("namespace"),
     "TaskGroup": _block(
         "count shutdown_delay stop_after_client_disconnect max_client_disconnect",
-        "constraint=Constraint affinity=Affinity task=Task spread=Spread volume=VolumeRequest "
-        "restart=RestartPolicy reschedule=ReschedulePolicy ephemeral_disk=EphemeralDisk "
-        "update=UpdateStrategy migrate=MigrateStrategy network=NetworkResource meta=* "
-        "service=Service scaling=ScalingPolicy consul=Consul",
+        "constraint=[]Constraint affinity=[]Affinity task=[]Task spread=[]Spread "
+        "volume=[]VolumeRequest restart=RestartPolicy reschedule=ReschedulePolicy "
+        "ephemeral_disk=EphemeralDisk update=UpdateStrategy migrate=MigrateStrategy "
+        "network=[]NetworkResource meta=* service=[]Service scaling=ScalingPolicy "
+        "consul=Consul",
         labels=1,
     ),
     "MultiregionStrategy": _block("max_parallel on_failure"),
     "MultiregionRegion": _block("count datacenters node_pool", "meta=*", labels=1),
-    "Multiregion": _block("", "strategy=MultiregionStrategy region=MultiregionRegion"),
+    "Multiregion": _block("", "strategy=MultiregionStrategy region=[]MultiregionRegion"),
     "PeriodicConfig": _block("enabled cron crons prohibit_overlap time_zone"),
     "ParameterizedJobConfig": _block("payload meta_required meta_optional"),
     "Job": _block(
         "region namespace id name type priority all_at_once datacenters node_pool consul_token "
         "vault_token",
-        "constraint=Constraint affinity=Affinity group=TaskGroup update=UpdateStrategy "
-        "multiregion=Multiregion spread=Spread periodic=PeriodicConfig "
+        "constraint=[]Constraint affinity=[]Affinity group=[]TaskGroup update=UpdateStrategy "
+        "multiregion=Multiregion spread=[]Spread periodic=PeriodicConfig "
         "parameterized=ParameterizedJobConfig reschedule=ReschedulePolicy "
         "migrate=MigrateStrategy meta=*",
     ),
@@ -197,15 +203,15 @@ _API: dict[str, Block] = {
 _JOBSPEC2: dict[str, Block] = {
     # jobConfigSchema and the Variable/validation block schemas (types.config.go,
     # types.variables.go): variables and locals take any attributes.
-    ROOT: _block("", "job=Job variable=Variable variables=* locals=*"),
-    "Variable": _block("description default type", "validation=VariableValidation", labels=1),
+    ROOT: _block("", "job=Job variable=[]Variable variables=* locals=*"),
+    "Variable": _block("description default type", "validation=[]VariableValidation", labels=1),
     "VariableValidation": _block("condition error_message"),
     # decodeJob: vault and task blocks directly in a job; job meta may be an attribute.
-    "Job": _block("meta", "vault=Vault task=Task", labels=1),
+    "Job": _block("meta", "vault=Vault task=[]Task", labels=1),
     # decodeTaskGroup: a group vault block (inherited by its tasks); meta as attribute.
     "TaskGroup": _block("meta", "vault=Vault"),
     # decodeTask: env and meta as attributes; scaling "cpu" / "mem" (task scaling).
-    "Task": _block("env meta", "scaling=TaskScalingPolicy"),
+    "Task": _block("env meta", "scaling=[]TaskScalingPolicy"),
     "TaskScalingPolicy": _block("min max enabled type", "policy=*", labels=1),
     # affinitySpec / constraintSpec (hcl_conversions.go): operator shorthands.
     "Affinity": _block(
@@ -224,8 +230,10 @@ _NEWER: dict[str, Block] = {
     "WorkloadIdentity": _block(
         "aud change_mode change_signal filepath ttl service_name", labels=(0, 1)
     ),
-    # 1.7: actions, task consul block; 1.8 (Enterprise): task schedule.
-    "Task": _block("", "action=Action consul=Consul schedule=TaskSchedule"),
+    # 1.7: actions, task consul block, several identities; 1.8 (Enterprise): task schedule.
+    "Task": _block(
+        "", "action=[]Action consul=Consul schedule=TaskSchedule identity=[]WorkloadIdentity"
+    ),
     "Action": _block("command args", labels=1),
     "TaskSchedule": _block("", "cron=TaskScheduleCron"),
     "TaskScheduleCron": _block("start end timezone"),
@@ -243,7 +251,7 @@ _NEWER: dict[str, Block] = {
     "DisconnectStrategy": _block("lost_after replace reconcile stop_on_client_after"),
     # 1.8: the job's web UI description and links.
     "Job": _block("", "ui=JobUIConfig"),
-    "JobUIConfig": _block("description", "link=JobUILink"),
+    "JobUIConfig": _block("description", "link=[]JobUILink"),
     "JobUILink": _block("label url"),
     # 1.7: NUMA-aware scheduling; 1.10: secrets (tmpfs size).
     "Resources": _block("secrets", "numa=NUMAResource"),
@@ -275,7 +283,10 @@ def _merge(*layers: Mapping[str, Block]) -> dict[str, Block]:
                 continue
             labels = block.labels if block.labels != (0, 0) else old.labels
             merged[name] = Block(
-                old.attributes | block.attributes, {**old.blocks, **block.blocks}, labels
+                old.attributes | block.attributes,
+                {**old.blocks, **block.blocks},
+                labels,
+                (old.repeatable - block.blocks.keys()) | block.repeatable,
             )
     return merged
 

@@ -234,9 +234,7 @@ def test_a_schema_error_comes_before_the_structure_error_it_causes() -> None:
     text = job_with().replace('job "app"', 'jobb "app"')
     with pytest.raises(ValidationError) as caught:
         validate_offline(rendered(text))
-    assert 'Blocks of type "jobb" are not expected here. Did you mean "job"?' in str(
-        caught.value
-    )
+    assert 'Blocks of type "jobb" are not expected here. Did you mean "job"?' in str(caught.value)
     assert f"{TEMPLATE}:{1 + OFFSET}" in str(caught.value)
 
 
@@ -247,6 +245,45 @@ def test_a_misspelt_task_block_is_named_with_the_group_it_leaves_empty() -> None
     assert first.rule == SCHEMA_RULE
     assert first.message.endswith('Did you mean "task"?')
     assert report.failed(strict=False)
+
+
+@pytest.mark.parametrize(
+    ("snippet", "line", "message"),
+    [
+        (
+            "resources {\n        cpu = 1\n      }\n      resources {\n        cpu = 2\n      }",
+            TASK_LINE + 3,
+            "Duplicate resources block; Only one resources block is allowed.",
+        ),
+        (
+            'vault {\n        role = "a"\n      }\n      vault {\n        role = "b"\n      }',
+            TASK_LINE + 3,
+            "Duplicate vault block; Only one vault block is allowed.",
+        ),
+        (
+            'scaling "cpu" {\n        max = 2\n      }\n      scaling "CPU" {\n        max = 3\n'
+            "      }",
+            TASK_LINE + 3,
+            'Duplicate scaling "cpu" block; Only one scaling "cpu" block is allowed.',
+        ),
+        (
+            'scaling "disk" {\n        max = 2\n      }',
+            TASK_LINE,
+            'Invalid scaling policy name; scaling policy name must be "cpu" or "mem"',
+        ),
+    ],
+)
+def test_blocks_allowed_once_and_task_scaling_names(snippet: str, line: int, message: str) -> None:
+    assert problems(job_with(task=snippet)) == [(line, message)]
+
+
+def test_repeatable_blocks_may_repeat() -> None:
+    snippet = (
+        'template {\n        data = "a"\n      }\n      template {\n        data = "b"\n      }\n'
+        '      scaling "cpu" {\n        max = 2\n      }\n      scaling "mem" {\n        max = 2\n'
+        "      }"
+    )
+    assert problems(job_with(task=snippet)) == []
 
 
 @pytest.mark.parametrize(
