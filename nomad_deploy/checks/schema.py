@@ -176,38 +176,52 @@ def _labels(entry: Any) -> tuple[list[str], Mapping[str, Any] | None]:
 
 
 def _unknown_argument(name: str, schema: Block, where: str, line: int) -> SchemaProblem:
-    detail = f'An argument named "{name}" is not expected here.'
-    hint = ""
-    if name in schema.blocks:
-        detail += f' Did you mean to define a block of type "{name}"?'
-        hint = f"write {name} {{ ... }} without the equals sign"
-    else:
-        near = did_you_mean(name, schema.attributes)
-        if near:
-            detail += f' Did you mean "{near}"?'
-            hint = f'write "{near}" instead of "{name}"'
-    return SchemaProblem(
-        "Unsupported argument", detail, where, line, hint or _accepted(where, schema, "arguments")
+    return _unknown(
+        ("Unsupported argument", f'An argument named "{name}" is not expected here.'),
+        (f' Did you mean to define a block of type "{name}"?', f"write {name} {{ ... }}"),
+        name in schema.blocks,
+        did_you_mean(name, schema.attributes),
+        (name, where, line),
+        _accepted(where, schema, "arguments"),
     )
 
 
 def _unknown_block(name: str, schema: Block, where: str, line: int) -> SchemaProblem:
-    detail = f'Blocks of type "{name}" are not expected here.'
-    hint = ""
-    if name in schema.attributes:
-        detail += (
+    return _unknown(
+        ("Unsupported block type", f'Blocks of type "{name}" are not expected here.'),
+        (
             f' Did you mean to define argument "{name}"? If so, use the equals sign to '
-            "assign it a value."
-        )
-        hint = f"write {name} = ..."
-    else:
-        near = did_you_mean(name, schema.blocks)
-        if near:
-            detail += f' Did you mean "{near}"?'
-            hint = f'write "{near}" instead of "{name}"'
-    return SchemaProblem(
-        "Unsupported block type", detail, where, line, hint or _accepted(where, schema, "blocks")
+            "assign it a value.",
+            f"write {name} = ...",
+        ),
+        name in schema.attributes,
+        did_you_mean(name, schema.blocks),
+        (name, where, line),
+        _accepted(where, schema, "blocks"),
     )
+
+
+def _unknown(
+    wording: tuple[str, str],
+    other_kind: tuple[str, str],
+    is_other_kind: bool,
+    near: str | None,
+    at: tuple[str, str, int],
+    accepted: str,
+) -> SchemaProblem:
+    """HCL's diagnostic for an unknown name: the summary and detail of ``wording``, then
+    the other-kind hint (an attribute written as a block or the reverse) or a
+    did-you-mean; the hint for the suggestion, else what the block accepts."""
+    summary, detail = wording
+    name, where, line = at
+    hint = accepted
+    if is_other_kind:
+        detail += other_kind[0]
+        hint = other_kind[1]
+    elif near:
+        detail += f' Did you mean "{near}"?'
+        hint = f'write "{near}" instead of "{name}"'
+    return SchemaProblem(summary, detail, where, line, hint)
 
 
 def _accepted(where: str, schema: Block, kind: str) -> str:
