@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nomad_deploy.jobspec.literals import IS_BLOCK, LINES, META_KEYS, START_LINE
+from nomad_deploy.jobspec.literals import IS_BLOCK, LINES, META_KEYS, START_LINE, value_of
 from nomad_deploy.jobspec.schema import ANY, ROOT, SCHEMA, Block
 
 SCHEMA_RULE = "ND170"
@@ -83,7 +83,7 @@ def _duplicate(name: str, labels: list[str], schema: Block, seen: set[str]) -> s
     """The block's description (``vault``, ``scaling "cpu"``) when an earlier one of the
     same type (and, for task scaling, the same label) makes it one too many, else ""."""
     target = schema.blocks.get(name)
-    if target is None or target == ANY:
+    if target is None:
         return ""
     if target == TASK_SCALING:
         key = f'{name} "{labels[0].lower()}"' if labels else ""
@@ -110,8 +110,11 @@ def _block(
         yield _unknown_block(name, parent, where, line)
         return
     if target == ANY:
+        if name == "header":
+            yield from _header_values(inner, where, line)
         return
     schema = SCHEMA[target]
+    yield from _scaling_values(target, labels, inner, where, line)
     if target == TASK_SCALING and labels and labels[0].lower() not in ("cpu", "mem"):
         yield SchemaProblem(
             "Invalid scaling policy name",
@@ -141,6 +144,50 @@ def _block(
         return
     inside = f"{where} > {shown}" if where else shown
     yield from _walk(inner, schema, inside)
+
+
+# The scaling policy types Nomad 1.6.3's parser allows (jobspec2/parse_job.go and
+# hcl_conversions.go): a group scales horizontally, a task's "cpu"/"mem" vertically.
+_SCALING_TYPES = {"ScalingPolicy": "horizontal", "cpu": "vertical_cpu", "mem": "vertical_mem"}
+
+
+def _scaling_values(
+    target: str, labels: list[str], inner: Mapping[str, Any], where: str, line: int
+) -> Iterator[SchemaProblem]:
+    if target not in ("ScalingPolicy", TASK_SCALING):
+        return
+    key = target if target == "ScalingPolicy" else (labels[0].lower() if labels else "")
+    expected = _SCALING_TYPES.get(key)
+    given = value_of(inner.get("type"))
+    if expected and isinstance(given, str) and given != expected:
+        if target == "ScalingPolicy":
+            summary = "Invalid group scaling type"
+            detail = f'task group scaling policy had invalid type: "{given}"'
+        else:
+            summary = "Invalid scaling policy type"
+            detail = f'Invalid policy type, expected "{expected}" but found "{given}"'
+        yield SchemaProblem(summary, detail, where, line, hint=f'type = "{expected}"')
+    if target == "ScalingPolicy" and "max" not in inner.get(LINES, {}):
+        yield SchemaProblem(
+            "Missing required argument",
+            'The argument "max" is required, but no definition was found.',
+            where,
+            line,
+            hint="a group's scaling block needs max = N",
+        )
+
+
+def _header_values(inner: Mapping[str, Any], where: str, line: int) -> Iterator[SchemaProblem]:
+    """A check's ``header`` block maps each name to a list of strings."""
+    for name, header_line in inner.get(LINES, {}).items():
+        if not isinstance(inner.get(name), list):
+            yield SchemaProblem(
+                "Unsuitable value type",
+                f"Unsuitable value: list of string required (header {name})",
+                where,
+                header_line,
+                hint=f'{name} = ["value"]',
+            )
 
 
 def _dynamic(

@@ -346,3 +346,73 @@ def test_the_schema_is_closed_and_covers_the_job_specification() -> None:
         assert task.blocks[free] == ANY
     assert "role" in SCHEMA[task.blocks["vault"]].attributes
     assert SCHEMA[task.blocks["identity"]].labels == (0, 1)
+
+
+GROUP_LINE = 6  # the line GROUP_LEVEL is on
+
+
+@pytest.mark.parametrize(
+    ("group", "task", "expected"),
+    [
+        (
+            'scaling {\n      min = 1\n      max = 3\n      type = "vertical_cpu"\n    }',
+            "",
+            [
+                (
+                    GROUP_LINE,
+                    "Invalid group scaling type; task group scaling policy had invalid "
+                    'type: "vertical_cpu"',
+                )
+            ],
+        ),
+        (
+            "scaling {\n      min = 1\n    }",
+            "",
+            [
+                (
+                    GROUP_LINE,
+                    'Missing required argument; The argument "max" is required, but no '
+                    "definition was found.",
+                )
+            ],
+        ),
+        (
+            "scaling {\n      max = 3\n      policy {\n      }\n      policy {\n      }\n    }",
+            "",
+            [(GROUP_LINE + 4, "Duplicate policy block; Only one policy block is allowed.")],
+        ),
+        (
+            "",
+            'scaling "mem" {\n        max = 512\n        type = "vertical_cpu"\n      }',
+            [
+                (
+                    TASK_LINE,
+                    "Invalid scaling policy type; Invalid policy type, expected "
+                    '"vertical_mem" but found "vertical_cpu"',
+                )
+            ],
+        ),
+        ('scaling {\n      max = 3\n      type = "horizontal"\n    }', "", []),
+        ("", 'scaling "cpu" {\n        max = 2\n        type = "vertical_cpu"\n      }', []),
+    ],
+)
+def test_scaling_values_as_nomads_parser_checks_them(
+    group: str, task: str, expected: list[tuple[int, str]]
+) -> None:
+    assert problems(job_with(task=task, group=group)) == expected
+
+
+def test_check_header_values_are_lists() -> None:
+    service = (
+        'service {\n      name = "web"\n      check {\n        type = "http"\n'
+        '        path = "/"\n        interval = "10s"\n        timeout = "2s"\n'
+        '        header {\n          Authorization = "Basic x"\n          X-Ok = ["1"]\n'
+        "        }\n      }\n    }"
+    )
+    assert problems(job_with(group=service)) == [
+        (
+            GROUP_LINE + 8,
+            "Unsuitable value type; Unsuitable value: list of string required "
+            "(header Authorization)",
+        )
+    ]
