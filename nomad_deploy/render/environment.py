@@ -10,7 +10,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from nomad_deploy.errors import RenderError
-from nomad_deploy.files import display_path
+from nomad_deploy.files import decode_error_where, display_path
 from nomad_deploy.render.go_text import ShellCommentGuard
 from nomad_deploy.render.guard import GuardedCodeGenerator, check_output
 from nomad_deploy.render.hcl_literal import (
@@ -143,11 +143,9 @@ def _read(file: Path, asked: str) -> str:
             f"file_raw({asked!r}): cannot read the file: {reason}", [("File", display_path(file))]
         ) from error
     except UnicodeDecodeError as error:
-        line = error.object[: error.start].count(b"\n") + 1
+        byte, where = decode_error_where(Path(display_path(file)), error)
         raise RenderError(
-            f"file_raw({asked!r}): the file is not UTF-8 text "
-            f"(byte {error.object[error.start]:#04x})",
-            [("File", f"{display_path(file)}:{line}")],
+            f"file_raw({asked!r}): the file is not UTF-8 text (byte {byte})", [("File", where)]
         ) from error
 
 
