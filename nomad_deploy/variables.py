@@ -21,6 +21,7 @@ import yaml
 
 from nomad_deploy.errors import UsageError, VariablesError
 from nomad_deploy.files import decode_error_where, display_path, toml_error_parts
+from nomad_deploy.value_limits import MAX_DEPTH, check_size
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,10 +32,6 @@ if TYPE_CHECKING:
     from nomad_deploy.project import Environment, JobSpec, Project
 
 ENV_PREFIX = "NOMAD_DEPLOY_VAR_"
-# A var file's values, counted as the merge would copy them (a YAML alias once per use),
-# and how deep they nest: beyond these, a file is an alias bomb or a runaway generator.
-MAX_VALUES = 200_000
-MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -141,29 +138,6 @@ def _read_hcl_values(text: str, path: Path) -> dict[str, Any]:
             "invalid HCL var file", [("File", f"{path}:{error.line}:{error.column}")]
         ) from error
     return {str(k): v for k, v in value_of(data).items() if not str(k).startswith("__")}
-def check_size(data: Any, where: str) -> None:
-    """Raise VariablesError when ``data`` nests deeper than MAX_DEPTH or, counting each
-    use of a shared (aliased) value again, holds more than MAX_VALUES values."""
-    count = 0
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        count += 1
-        if count > MAX_VALUES:
-            raise VariablesError(
-                f"more than {MAX_VALUES:,} values once YAML aliases are expanded",
-                [("File", where)],
-                suggestion="an alias used many times (or inside itself) multiplies values",
-            )
-        if depth > MAX_DEPTH:
-            raise VariablesError(
-                f"values nest more than {MAX_DEPTH} levels deep (or an alias holds itself)",
-                [("File", where)],
-            )
-        if isinstance(value, Mapping):
-            stack.extend((item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
 
 
 def _first_line(error: BaseException) -> str:
