@@ -93,6 +93,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the process exit code (also used by tests)."""
     args = sys.argv[1:] if argv is None else argv
+    state.set_output("text")  # until --output says otherwise (main may run many times)
     try:
         result: Any = cli.main(args=args, prog_name="nomad-deploy", standalone_mode=False)
     except click.exceptions.Exit as stop:
