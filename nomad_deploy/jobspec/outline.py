@@ -113,12 +113,13 @@ def outline(parsed: Mapping[str, Any], job: RenderedJob) -> JobOutline:
         groups.append(_group(group_name, group_body, job_update, _first(body, "vault"), problems))
     if not groups and not _dynamic(body, "group"):
         problems.refused_at_registration(f"job {job_id!r} has no group", body[START_LINE])
+    _check_datacenters(body, problems)
     problems.raise_if_any()
     return JobOutline(
         id=job_id,
         name=_string(body, "name"),
         type=_string(body, "type") or "service",
-        datacenters=tuple(str(dc) for dc in value_of(body.get("datacenters", []))),
+        datacenters=tuple(str(dc) for dc in value_of(body.get("datacenters") or [])),
         namespace=_string(body, "namespace"),
         region=_string(body, "region"),
         update=job_update,
@@ -170,6 +171,7 @@ def _group(
         # A Connect gateway service is enough: Nomad adds its task at registration.
         problems.refused_at_registration(f"group {name!r} has no task", body[START_LINE])
     count = value_of(body.get("count"))
+    _check_count(name, body, problems)
     return GroupOutline(
         name=name,
         count=count if isinstance(count, int) and not isinstance(count, bool) else None,
@@ -213,6 +215,46 @@ def _task(
         artifacts=tuple(_artifact(a) for a in _unlabeled(body, "artifact")),
         lifecycle_hook=_string(lifecycle[0], "hook") if lifecycle else None,
     )
+
+
+def _literal_kind(raw: Any) -> str | None:
+    """What a literal value is (``a string``, ``a number``, ...), None for an expression."""
+    if is_string_literal(raw):
+        return "a string" if has_interpolation(raw) is False else None
+    if isinstance(raw, str):
+        return None  # a bare expression such as var.x
+    if isinstance(raw, bool):
+        return "a boolean"
+    if raw is None:
+        return "null"
+    if isinstance(raw, (int, float)):
+        return "a number"
+    return "a list" if isinstance(raw, list) else "a map"
+
+
+def _check_datacenters(body: Mapping[str, Any], problems: _Problems) -> None:
+    """Nomad wants a list of strings: ``"dc1"``, a number or null is a mistake."""
+    if "datacenters" not in body:
+        return
+    raw = body["datacenters"]
+    kind = _literal_kind(raw)
+    line = body.get(LINES, {}).get("datacenters", body[START_LINE])
+    if kind not in (None, "a list", "null"):  # null: unset, Nomad's default applies
+        problems.add(f'datacenters must be a list of strings (["dc1"]), not {kind}', line)
+
+
+def _check_count(group: str, body: Mapping[str, Any], problems: _Problems) -> None:
+    """A group's ``count`` is a whole number, zero or more."""
+    if "count" not in body:
+        return
+    raw = body["count"]
+    line = body.get(LINES, {}).get("count", body[START_LINE])
+    kind = _literal_kind(raw)
+    if kind == "a number" and isinstance(raw, int) and raw >= 0:
+        return
+    if kind not in (None, "null"):
+        shown = raw if kind == "a number" else kind
+        problems.add(f"group {group!r}: count must be a whole number >= 0, not {shown}", line)
 
 
 def _env_entries(body: Mapping[str, Any]) -> tuple[EnvEntry, ...]:

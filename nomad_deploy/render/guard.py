@@ -69,6 +69,19 @@ class GuardedCodeGenerator(CodeGenerator):
         self.write(")")
         super()._output_child_post(node, frame, finalize)
 
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        self.write("environment.named(")
+        super().visit_Getattr(node, frame)
+        self.write(f", {describe(node)!r})")
+
+    def visit_Getitem(self, node: nodes.Getitem, frame: Frame) -> None:
+        if isinstance(node.arg, nodes.Slice):
+            super().visit_Getitem(node, frame)
+            return
+        self.write("environment.named(")
+        super().visit_Getitem(node, frame)
+        self.write(f", {describe(node)!r})")
+
 
 def _is_template_callee(node: nodes.Expr) -> bool:
     if isinstance(node, nodes.Name):
