@@ -106,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         hint = _single_dash_hint(args) if isinstance(usage, click.NoSuchOption) else None
         if hint:
             click.echo(f"Hint: {hint}", err=True)
+        if _asks_for_json(args):  # --output was never parsed: look at the words
+            import json
+
+            document: dict[str, object] = {
+                "error": usage.format_message(),
+                "context": {"Suggestion": hint} if hint else {},
+                "exit_code": int(ExitCode.USAGE),
+            }
+            click.echo(json.dumps(document))
         return ExitCode.USAGE
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -118,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
         report_failure(error, debug=state.debug(), exit_code=code)
         return code
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _asks_for_json(args: list[str]) -> bool:
+    """True when the command line holds ``--output json`` (or ``--output=json``)."""
+    return "--output=json" in args or any(
+        word == "--output" and following == "json" for word, following in zip(args, args[1:])
+    )
 
 
 def _single_dash_hint(args: list[str]) -> str | None:

@@ -109,9 +109,7 @@ def resolve_inputs(
         if name in values and kinds & _EXPLICIT_KINDS:
             chosen[name] = InputValue(values[name], "nomad-deploy variables")
         elif from_env is not None:
-            chosen[name] = InputValue(
-                from_env, NOMAD_VAR_PREFIX + name, raw=not variable.is_string
-            )
+            chosen[name] = InputValue(from_env, NOMAD_VAR_PREFIX + name, raw=not variable.is_string)
         elif name in values:
             chosen[name] = InputValue(values[name], "project variables")
     return chosen

@@ -25,7 +25,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nomad_deploy.errors import HclSyntaxError
 from nomad_deploy.jobspec.literals import (
     COLUMNS,
     END_LINE,
@@ -36,6 +35,7 @@ from nomad_deploy.jobspec.literals import (
     decode_label,
     is_string_literal,
 )
+from nomad_deploy.jobspec.syntax_errors import describe, syntax_error
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -150,86 +150,21 @@ def _parse_uncached(job: RenderedJob) -> dict[str, Any]:
     # HashiCorp's HCL accepts a heredoc's closing marker followed by spaces; python-hcl2's
     # lexer does not. Trailing blanks carry no meaning elsewhere, and columns stay right.
     text = _TRAILING_BLANKS.sub("", shields.shield(job.text))
+    if text.startswith("\ufeff"):  # a byte-order mark: Nomad skips it; a space keeps columns
+        text = " " + text[1:]
     try:
         tree = _parser().parse(text + "\n")
     except UnexpectedInput as exc:
         line = exc.line if exc.line > 0 else max(1, job.text.count("\n") + 1)
         column = exc.column if exc.column > 0 else 1
-        raise _syntax_error(job, _describe(exc), line, column) from None
+        raise syntax_error(job, describe(exc), line, column) from None
     try:
         start = transform(tree, discard_comments=True)
     except VisitError as exc:  # python-hcl2 rejects a construct while building its tree
         meta = getattr(getattr(exc, "obj", None), "meta", None)
         line = getattr(meta, "line", None) or 1
-        raise _syntax_error(job, f"invalid HCL: {exc.orig_exc}", line, 1) from None
+        raise syntax_error(job, f"invalid HCL: {exc.orig_exc}", line, 1) from None
     return _body(start.body, job, shields)
-
-
-def _describe(exc: Exception) -> str:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
-
-    if isinstance(exc, UnexpectedToken):
-        token = exc.token
-        # The contextual lexer often reports the rest of the line as one token: show the
-        # first word of it only.
-        words = str(token.value).split()
-        found = "end of input" if token.type == "$END" or not words else repr(words[0][:24])
-        expected = sorted(_friendly_terminal(name) for name in exc.expected)[:8]
-        hint = f" (expected {', '.join(expected)})" if expected else ""
-        return f"unexpected {found}{hint}"
-    if isinstance(exc, UnexpectedCharacters):
-        return f"unexpected character {exc.char!r}"
-    if isinstance(exc, UnexpectedEOF):
-        return "unexpected end of input (unclosed block, string or heredoc?)"
-    return str(exc).splitlines()[0]
-
-
-_TERMINALS = {
-    "RBRACE": "'}'",
-    "LBRACE": "'{'",
-    "EQ": "'='",
-    "NAME": "a name",
-    "DBLQUOTE": "'\"'",
-    "NL_OR_COMMENT": "a newline",
-    "RSQB": "']'",
-    "LSQB": "'['",
-    "COMMA": "','",
-    "RPAR": "')'",
-    "LPAR": "'('",
-    "COLON": "':'",
-    "INTERP_START": "'${'",
-}
-
-
-def _friendly_terminal(name: str) -> str:
-    return _TERMINALS.get(name, name.lower())
-
-
-def _syntax_error(job: RenderedJob, message: str, line: int, column: int) -> HclSyntaxError:
-    from nomad_deploy.project import render_mode_for
-
-    lines = job.text.splitlines()
-    line = min(line, max(len(lines), 1))
-    rendered = lines[line - 1] if lines else ""
-    if render_mode_for(job.template) != "jinja":
-        return HclSyntaxError(
-            f"HCL syntax error in job {job.name!r}: {message}",
-            [("File", job.location(line, column)), ("Line", rendered.strip()), ("Job", job.name)],
-            suggestion="in a quoted string or heredoc, ${ and %{ start HCL expressions: "
-            "write $${ or %%{ for the literal text"
-            if "${" in rendered or "%{" in rendered
-            else None,
-        )
-    return HclSyntaxError(
-        f"HCL syntax error in job {job.name!r}: {message}",
-        [
-            ("Template", job.location(line, column)),
-            ("Rendered line", f"{line}: {rendered}"),
-            ("Job", job.name),
-        ],
-        suggestion="a value inserted into HCL needs `| hcl` (a whole value) or "
-        "`| hcl_escape` (inside a quoted string); run `nomad-deploy render` to see the HCL",
-    )
 
 
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{")
@@ -315,17 +250,19 @@ def _body(
             continue  # newlines and comments
         line = _line(child)
         if opening_line and line == opening_line and closing_line > opening_line:
-            raise _syntax_error(
+            raise syntax_error(
                 job,
                 "an item on the same line as its block's opening brace makes a single-line "
                 "block, which must also close on that line",
                 line,
                 _column(child),
             )
-        if opening_line and closing_line == opening_line and (
-            isinstance(child, BlockRule) or items > 0
+        if (
+            opening_line
+            and closing_line == opening_line
+            and (isinstance(child, BlockRule) or items > 0)
         ):
-            raise _syntax_error(
+            raise syntax_error(
                 job,
                 "a single-line block may hold only one attribute, not a block or several items",
                 line,
@@ -333,7 +270,7 @@ def _body(
             )
         items += 1
         if line and line == previous_end:
-            raise _syntax_error(
+            raise syntax_error(
                 job,
                 "missing newline: each attribute and block needs its own line",
                 line,
@@ -345,11 +282,11 @@ def _body(
             value = shields.unshield(child.expression.serialize(_serialization_options()))
             if name in lines or name in block_lines:
                 first = lines.get(name) or block_lines[name]
-                raise _syntax_error(
+                raise syntax_error(
                     job, f"{name!r} is defined twice (first at rendered line {first})", line, 1
                 )
             if _quoted_with_newline(value) is not None:
-                raise _syntax_error(
+                raise syntax_error(
                     job,
                     "a quoted string runs over a line end (Nomad rejects this; write \\n "
                     "or use a heredoc)",
@@ -361,7 +298,7 @@ def _body(
                 bad = _bad_interpolation(value)
                 if bad is not None:
                     offset, expression = bad
-                    raise _syntax_error(
+                    raise syntax_error(
                         job,
                         f"invalid expression in ${{{expression}}} (in a heredoc, ${{ starts "
                         "an HCL expression; write $${ for the literal text, as shells need)",
@@ -375,13 +312,11 @@ def _body(
             labels = [shields.unshield(str(label.serialize())) for label in child.labels]
             block_type = labels[0]
             if len(labels) > 2:  # no Nomad job-spec block takes two labels
-                raise _syntax_error(
+                raise syntax_error(
                     job, f"a {block_type!r} block takes one label, not {len(labels) - 1}", line, 1
                 )
             if block_type in lines:
-                raise _syntax_error(
-                    job, f"{block_type!r} is both an attribute and a block", line, 1
-                )
+                raise syntax_error(job, f"{block_type!r} is both an attribute and a block", line, 1)
             block_lines.setdefault(block_type, line)
             inner = _body(child.body, job, shields, line, _end_line(child, job.text))
             inner[START_LINE] = line

@@ -508,3 +508,37 @@ def test_heredoc_interpolations_nomad_accepts_pass() -> None:
         'D=${lookup(var.m, "k", "d")} E=${meta["x"]}'
     )
     parse_hcl(rendered(f'job "web" {{\n  x = <<EOH\n{body}\nEOH\n}}\n'))
+
+
+# --- syntax error wording -------------------------------------------------------------------
+
+
+def test_a_byte_order_mark_is_skipped_as_nomad_does() -> None:
+    assert parse_hcl(rendered('\ufeffjob "web" {\n}\n'))["job"][0]["web"][START_LINE] == 1
+
+
+def syntax_error(text: str, template: Path = MAIN) -> HclSyntaxError:
+    lines = [SourceLine(template, i) for i in range(1, text.count("\n") + 2)]
+    with pytest.raises(HclSyntaxError) as caught:
+        parse_hcl(rendered(text, source_map=lines))
+    return caught.value
+
+
+def test_messages_name_tokens_not_grammar_symbols() -> None:
+    error = syntax_error('job "web" {\n  a = "abc\n}\n', Path("/nonexistent/web.nomad.j2"))
+    assert "string_chars" not in error.subject and "directive_start" not in error.subject
+    assert "'%{'" in error.subject and "text" in error.subject
+
+
+def test_the_filter_hint_appears_only_where_the_template_inserted_a_value(
+    tmp_path: Path,
+) -> None:
+    template = tmp_path / "web.nomad.j2"
+    template.write_text('job "web" {\n  group "g" {\n  a = 1\n  b = {{ value }}\n  {{ more }}\n')
+    missing_brace = syntax_error('job "web" {\n  group "g" {\n  a = 1\n', template)
+    assert "| hcl" not in (missing_brace.suggestion or "")
+    assert "not closed" in (missing_brace.suggestion or "")
+    inserted = syntax_error(
+        'job "web" {\n  group "g" {\n  a = 1\n  b = "say "hi""\n  }\n}\n', template
+    )
+    assert "| hcl" in (inserted.suggestion or "")

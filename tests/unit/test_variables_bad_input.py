@@ -73,17 +73,16 @@ def test_a_var_that_is_not_utf8_is_a_usage_error() -> None:
     assert "not UTF-8" in caught.value.subject
 
 
-def test_the_merge_is_linear() -> None:
-    def seconds(keys: int) -> float:
-        flat = {f"k{i}": i for i in range(keys)}
-        project = Project(root=Path("."), path=None, environments={}, jobs={}, defaults=flat)
-        environment = Environment(name="e", variables=dict(flat))
-        started = time.perf_counter()
-        merged = collect_variables(project, environment, JobSpec("j", Path("x")), environ={})
-        assert merged.provenance["k0"].kind == "env-vars"
-        return time.perf_counter() - started
-
-    assert seconds(100_000) < 2.0  # was quadratic: 10,000 keys took 27.7 s
+def test_a_wide_merge_keeps_every_source() -> None:
+    # Timings are benchmarks/variable_merge.py's job; this checks the result at a size the
+    # old quadratic merge could not finish within the test timeout.
+    flat = {f"k{i}": i for i in range(100_000)}
+    project = Project(root=Path("."), path=None, environments={}, jobs={}, defaults=flat)
+    environment = Environment(name="e", variables={"k7": "x"})
+    merged = collect_variables(project, environment, JobSpec("j", Path("x")), environ={})
+    assert merged.values["k7"] == "x" and merged.values["k99999"] == 99_999
+    assert merged.provenance["k7"].kind == "env-vars"
+    assert merged.provenance["k0"].kind == "defaults"
 
 
 def test_replacing_a_map_forgets_only_its_own_sources() -> None:
