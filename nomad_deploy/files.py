@@ -30,3 +30,9 @@ def toml_error_parts(path: Path, error: ValueError) -> tuple[str, str]:
         line, column = int(found.group(1)), int(found.group(2))
     message = text[: found.start()] if found else text
     return message, f"{path}:{line}:{column}" if line else str(path)
+
+
+def decode_error_where(path: Path, error: UnicodeDecodeError) -> tuple[str, str]:
+    """The offending byte (``0xff``) and ``path:line`` of a file that is not UTF-8."""
+    line = error.object[: error.start].count(b"\n") + 1
+    return f"{error.object[error.start]:#04x}", f"{path}:{line}"

@@ -78,16 +78,59 @@ def prepare_jobs(
     for ref in refs:
         spec = project.resolve_job(ref)
         variables = job_variables(project, environment, spec, inputs, environ)
-        rendered = render_job(
-            spec,
-            variables,
-            search_path=project.template_dirs,
-            delimiters=spec.delimiters or project.delimiters,
-            resolvers=lookups() if lookups is not None else None,
-            root=_file_raw_root(project, spec.template),
-        )
+        if spec.render == "hcl":
+            environ = os.environ if environ is None else environ
+            rendered = plain_job(spec, variables, inputs, environ)
+        else:
+            rendered = render_job(
+                spec,
+                variables,
+                search_path=project.template_dirs,
+                delimiters=spec.delimiters or project.delimiters,
+                resolvers=lookups() if lookups is not None else None,
+                root=_file_raw_root(project, spec.template),
+            )
         prepared.append(PreparedJob(spec, environment, variables, rendered))
     return prepared
+
+
+def plain_job(
+    spec: JobSpec, variables: VariableSet, inputs: VariableInputs, environ: Mapping[str, str]
+) -> RenderedJob:
+    """A plain job file as it is, with the values of its HCL2 input variables (see
+    jobspec/input_variables.py). Raises HclSyntaxError for a file that does not parse and
+    VariablesError for an undeclared ``--var`` or a required variable left unset."""
+    from dataclasses import replace
+
+    from nomad_deploy.errors import VariablesError
+    from nomad_deploy.jobspec.input_variables import (
+        NOMAD_VAR_PREFIX,
+        declared_variables,
+        resolve_inputs,
+        unset_required,
+        var_file_content,
+    )
+    from nomad_deploy.jobspec.parse import parse_hcl
+    from nomad_deploy.render.plain import read_plain_job
+    from nomad_deploy.variables import parse_assignment
+
+    rendered = read_plain_job(spec.template, spec.name)
+    declared = declared_variables(parse_hcl(rendered))
+    cli_names = {parse_assignment(text)[0][0] for text in inputs.assignments}
+    chosen = resolve_inputs(
+        declared, variables.values, variables.provenance, environ, cli_names
+    )
+    missing = unset_required(declared, chosen)
+    if missing:
+        first = missing[0]
+        raise VariablesError(
+            f"variable {first.name!r} is not set and has no default",
+            [("Template", rendered.location(first.line)), ("Job", spec.name)]
+            + [("Also unset", f"{v.name} ({rendered.location(v.line)})") for v in missing[1:]],
+            suggestion=f"pass --var {first.name}=..., set {NOMAD_VAR_PREFIX}{first.name}, "
+            "or give it a default",
+        )
+    return replace(rendered, variables=var_file_content(chosen))
 
 
 def _file_raw_root(project: Project, template: Path) -> Path:

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from nomad_deploy.errors import ConfigError, UsageError
-from nomad_deploy.files import display_path, toml_error_parts
+from nomad_deploy.files import decode_error_where, display_path, toml_error_parts
+from nomad_deploy.project_schema import check_project, job_name_problem
+from nomad_deploy.value_limits import check_size
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -23,6 +25,14 @@ else:  # pragma: no cover
 
 PROJECT_FILE = "nomad-deploy.toml"
 DELIMITER_STYLES = ("jinja", "brackets")
+RENDER_MODES = ("jinja", "hcl")
+JINJA_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+def render_mode_for(template: Path) -> str:
+    """``jinja`` for a file named ``*.j2``/``*.jinja``/``*.jinja2``, else ``hcl``: a plain
+    job file is used as it is, byte for byte (Go-template text and all)."""
+    return "jinja" if template.name.lower().endswith(JINJA_SUFFIXES) else "hcl"
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,9 @@ class JobSpec:
     after: tuple[str, ...] = ()
     var_files: tuple[Path, ...] = ()
     delimiters: str | None = None
+    #: ``jinja`` (a template) or ``hcl`` (a plain job file, sent as it is); by default
+    #: from the file name (render_mode_for), or the ``[[job]]`` entry's ``render`` key.
+    render: str = "jinja"
 
 
 @dataclass(frozen=True)
@@ -84,7 +97,15 @@ class Project:
         candidate = Path(ref)
         if candidate.is_file():
             name = candidate.name.split(".")[0]
-            return JobSpec(name=name, template=candidate.resolve())
+            problem = job_name_problem(name)
+            if problem:
+                raise UsageError(
+                    f"the job name {name!r} taken from the template's file name {problem}",
+                    [("Template", ref)],
+                    suggestion="rename the file, or add a [[job]] with a name to the project",
+                )
+            template = candidate.resolve()
+            return JobSpec(name=name, template=template, render=render_mode_for(template))
         known = ", ".join(sorted(self.jobs)) or "(none defined)"
         raise UsageError(
             f"unknown job {ref!r}: not a job in the project file nor a template file",
@@ -107,10 +128,11 @@ class Project:
                 and all(dep not in pending for dep in job.after)
             ]
             if not ready:
-                cycle = " -> ".join(sorted(pending))
+                cycle = " -> ".join(_cycle(pending))
                 raise ConfigError(
                     f"jobs depend on each other in a cycle: {cycle}",
                     [("Project", self.label)],
+                    suggestion="remove one of these 'after' entries",
                 )
             waves.append(ready)
             for job in ready:
@@ -122,6 +144,18 @@ class Project:
     def label(self) -> str:
         """The project file as shown in messages."""
         return display_path(self.path) if self.path is not None else "(no project file)"
+
+
+def _cycle(pending: Mapping[str, JobSpec]) -> list[str]:
+    """One cycle among ``pending`` (every job there waits on another one there), as
+    ``[a, b, ..., a]``: jobs merely waiting behind the cycle are left out."""
+    start = min(pending)
+    seen: list[str] = []
+    current = start
+    while current not in seen:
+        seen.append(current)
+        current = min(dep for dep in pending[current].after if dep in pending)
+    return [*seen[seen.index(current) :], current]
 
 
 def find_project_file(start: Path) -> Path | None:
@@ -151,16 +185,41 @@ def load_project(config: Path | None = None, cwd: Path | None = None) -> Project
         )
     try:
         text = path.read_text(encoding="utf-8")
+    except IsADirectoryError as error:
+        raise UsageError("--config names a folder, not a file", [("Path", str(path))]) from error
+    except FileNotFoundError as error:
+        if config is None:
+            raise  # found a moment ago, gone now: nothing a user did
+        raise UsageError("--config: no such file", [("Path", str(path))]) from error
     except OSError as error:
         raise ConfigError(
             f"cannot read project file: {error.strerror}", [("File", str(path))]
+        ) from error
+    except UnicodeDecodeError as error:
+        byte, where = decode_error_where(path, error)
+        raise ConfigError(
+            f"the project file is not UTF-8 text (byte {byte})", [("File", where)]
         ) from error
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         message, where = toml_error_parts(path, error)
         raise ConfigError(f"invalid TOML: {message}", [("File", where)]) from error
+    except RecursionError as error:
+        raise ConfigError("the project file nests too deeply", [("File", str(path))]) from error
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise ConfigError(f"invalid TOML: {error}", [("File", str(path))]) from error
+    check_project(path, text, data)
+    for table, where in _variable_tables(data):
+        check_size(table, f"{path} {where}", ConfigError)
     return _build(path, data)
+
+
+def _variable_tables(data: dict[str, Any]) -> list[tuple[Any, str]]:
+    tables = [(data.get("vars", {}), "[vars]")]
+    for name, table in data.get("env", {}).items():
+        tables.append((table.get("vars", {}), f"[env.{name}.vars]"))
+    return tables
 
 
 def _build(path: Path, data: dict[str, Any]) -> Project:
@@ -216,6 +275,11 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
             raise ConfigError("every [[job]] needs a name and a template (strings)", where)
         if name in jobs:
             raise ConfigError(f"job {name!r} is defined twice", where)
+        render = entry.get("render")
+        if render is not None and render not in RENDER_MODES:
+            raise ConfigError(
+                f"job {name!r}: render must be one of {RENDER_MODES}, not {render!r}", where
+            )
         job_delimiters = entry.get("delimiters")
         if job_delimiters is not None and job_delimiters not in DELIMITER_STYLES:
             raise ConfigError(f"job {name!r}: delimiters must be one of {DELIMITER_STYLES}", where)
@@ -228,6 +292,7 @@ def _build(path: Path, data: dict[str, Any]) -> Project:
             ),
             var_files=paths(entry.get("var_files", []), f"job {name!r} var_files"),
             delimiters=job_delimiters,
+            render=render or render_mode_for(Path(template)),
         )
     for job in jobs.values():
         unknown = [dep for dep in job.after if dep not in jobs]

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from nomad_deploy.errors import UsageError, VariablesError
-from nomad_deploy.files import display_path, toml_error_parts
+from nomad_deploy.files import decode_error_where, display_path, toml_error_parts
+from nomad_deploy.value_limits import MAX_DEPTH, check_size
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -58,7 +59,8 @@ class VariableSet:
 
 
 def read_var_file(path: Path) -> dict[str, Any]:
-    """Read a YAML (.yaml/.yml), JSON (.json) or TOML (.toml) file holding a mapping.
+    """Read a YAML (.yaml/.yml), JSON (.json), TOML (.toml) or Nomad HCL (.hcl) var file
+    holding a mapping.
 
     Raises VariablesError naming the file (and line, where the parser knows it).
     """
@@ -68,6 +70,13 @@ def read_var_file(path: Path) -> dict[str, Any]:
         raise VariablesError(
             f"cannot read var file: {error.strerror}", [("File", str(path))]
         ) from error
+    except UnicodeDecodeError as error:
+        byte, where = decode_error_where(path, error)
+        raise VariablesError(
+            f"the var file is not UTF-8 text (byte {byte})",
+            [("File", where)],
+            suggestion="save the file as UTF-8",
+        ) from error
     suffix = path.suffix.lower()
     try:
         if suffix in (".yaml", ".yml"):
@@ -76,11 +85,13 @@ def read_var_file(path: Path) -> dict[str, Any]:
             data = json.loads(text)
         elif suffix == ".toml":
             data = tomllib.loads(text)
+        elif suffix == ".hcl":  # a Nomad var file: name = value lines
+            data = _read_hcl_values(text, path)
         else:
             raise VariablesError(
                 f"unknown var file type {suffix or '(none)'}",
                 [("File", str(path))],
-                suggestion="use .yaml, .yml, .json or .toml",
+                suggestion="use .yaml, .yml, .json, .toml or .hcl",
             )
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -94,6 +105,16 @@ def read_var_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         message, where = toml_error_parts(path, error)
         raise VariablesError(f"invalid TOML: {message}", [("File", where)]) from error
+    except RecursionError as error:
+        raise VariablesError(
+            "the var file nests too deeply to read", [("File", str(path))]
+        ) from error
+    except ValueError as error:  # an integer of more than 4,300 digits, for one
+        raise VariablesError(
+            f"the var file holds a value Python cannot read: {_first_line(error)}",
+            [("File", str(path))],
+        ) from error
+    check_size(data, str(path))
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -103,17 +124,46 @@ def read_var_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def _read_hcl_values(text: str, path: Path) -> dict[str, Any]:
+    """A Nomad ``.hcl`` var file's attributes as Python values."""
+    import hcl2
+    from lark.exceptions import UnexpectedInput
+
+    from nomad_deploy.jobspec.literals import value_of
+
+    try:
+        data = hcl2.loads(text + "\n")
+    except UnexpectedInput as error:
+        raise VariablesError(
+            "invalid HCL var file", [("File", f"{path}:{error.line}:{error.column}")]
+        ) from error
+    return {str(k): v for k, v in value_of(data).items() if not str(k).startswith("__")}
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
 def parse_assignment(text: str) -> tuple[list[str], Any]:
     """``"a.b=3"`` -> ``(["a", "b"], 3)``; the value is read as a YAML scalar.
 
     Raises UsageError when there is no ``=`` or the key is empty.
     """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError(
+            f"--var {text.encode('utf-8', 'backslashreplace').decode()!r} is not UTF-8 text",
+            suggestion="pass text in UTF-8",
+        ) from None
     key, sep, raw = text.partition("=")
     parts = [part.strip() for part in key.split(".")]
     if not sep or not all(parts):
         raise UsageError(
             f"--var expects KEY=VALUE, got {text!r}", suggestion="e.g. --var app.count=3"
         )
+    if len(parts) > MAX_DEPTH:
+        raise UsageError(f"--var key nests more than {MAX_DEPTH} levels deep: {key[:60]}...")
     return parts, _scalar(raw)
 
 
@@ -144,7 +194,7 @@ def _scalar(raw: str) -> Any:
         return None
     try:
         value = yaml.safe_load(raw)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: > 4,300 digits
         return raw
     if isinstance(value, str) and text[:1] in ("'", '"'):
         return value
@@ -181,16 +231,23 @@ class _Merger:
             if isinstance(value, Mapping) and isinstance(target.get(key), dict):
                 self._merge_into(target[key], value, source, prefix=f"{dotted}.")
                 continue
-            self._forget(dotted)
+            if key in target:
+                self._forget(dotted, target[key])
             target[key] = _copy(value)
             for leaf, _ in _leaves({key: value}, prefix):
                 self.provenance[leaf] = source
             if isinstance(value, Mapping) and not value:
                 self.provenance[dotted] = source
 
-    def _forget(self, dotted: str) -> None:
-        for leaf in [k for k in self.provenance if k == dotted or k.startswith(f"{dotted}.")]:
-            del self.provenance[leaf]
+    def _forget(self, dotted: str, replaced: Any) -> None:
+        """Drop the sources of the value being replaced: its own leaves only, so a merge
+        costs what it writes (looking through every source made it quadratic)."""
+        self.provenance.pop(dotted, None)
+        if isinstance(replaced, Mapping):
+            for leaf, _ in _leaves(replaced, f"{dotted}."):
+                self.provenance.pop(leaf, None)
+            for key in _maps(replaced, f"{dotted}."):
+                self.provenance.pop(key, None)
 
 
 def _copy(value: Any) -> Any:
@@ -199,6 +256,13 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy(v) for v in value]
     return value
+
+
+def _maps(data: Mapping[str, Any], prefix: str) -> Iterable[str]:
+    for key, value in data.items():
+        if isinstance(value, Mapping):
+            yield f"{prefix}{key}"
+            yield from _maps(value, f"{prefix}{key}.")
 
 
 def _leaves(data: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:

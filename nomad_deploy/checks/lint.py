@@ -202,16 +202,49 @@ def _no_auto_revert(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[st
 # Secrets
 # ---------------------------------------------------------------------------------------
 
-_SECRET_NAME = re.compile(
-    r"SECRET|PASSWORD|PASSWD|TOKEN|KEY_BASE|COOKIE|API_KEY|PRIVATE_KEY|CREDENTIAL",
-    re.IGNORECASE,
+# Whole name parts (the name split on "_", "-" and camel case), single or in sequence: a
+# part that merely contains one of these (HTPASSWD, TOKENIZER, SECRETARY) is no match.
+_SECRET_PARTS: tuple[tuple[str, ...], ...] = (
+    ("SECRET",),
+    ("SECRETS",),
+    ("PASSWORD",),
+    ("PASSWORDS",),
+    ("PASSWD",),
+    ("PASSPHRASE",),
+    ("TOKEN",),
+    ("TOKENS",),
+    ("COOKIE",),
+    ("CREDENTIAL",),
+    ("CREDENTIALS",),
+    ("KEY", "BASE"),
+    ("API", "KEY"),
+    ("APIKEY",),
+    ("PRIVATE", "KEY"),
 )
-_NOT_A_SECRET_SUFFIX = re.compile(r"_(FILE|PATH|DIR|TTL)$", re.IGNORECASE)
+_NOT_A_SECRET_LAST_PART = frozenset({"FILE", "PATH", "DIR", "TTL"})
+_NAME_PART = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def name_parts(name: str) -> list[str]:
+    """``name`` split on ``_``, ``-`` and camel case, upper-cased: ``dbPassword_file`` ->
+    ``["DB", "PASSWORD", "FILE"]``, ``HTTPToken`` -> ``["HTTP", "TOKEN"]``."""
+    return [
+        part.upper() for chunk in re.split(r"[_\-.]+", name) for part in _NAME_PART.findall(chunk)
+    ]
 
 
 def secret_like_name(name: str) -> bool:
-    """True for environment variable names that usually hold secrets."""
-    return bool(_SECRET_NAME.search(name)) and not _NOT_A_SECRET_SUFFIX.search(name)
+    """True for environment variable names that usually hold secrets: one of whose parts
+    is (or whose consecutive parts are) a secret word, unless the last part says it names
+    a file, path, directory or TTL."""
+    parts = name_parts(name)
+    if not parts or parts[-1] in _NOT_A_SECRET_LAST_PART:
+        return False
+    return any(
+        tuple(parts[i : i + len(words)]) == words
+        for words in _SECRET_PARTS
+        for i in range(len(parts) - len(words) + 1)
+    )
 
 
 def _literal_secret_env(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[str, int]]:
@@ -348,14 +381,20 @@ def _dynamic_lookup(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[st
             )
 
 
+def _refused_at_registration(job: JobOutline, rendered: RenderedJob) -> Iterator[tuple[str, int]]:
+    for message, line in job.incomplete:
+        yield f"{message}: Nomad parses this job but refuses to register it", line
+
+
 RULES: tuple[Rule, ...] = (
+    Rule("ND100", "error", "job Nomad's registration refuses", _refused_at_registration),
     Rule("ND101", "error", 'Elixir release without kill_signal = "SIGTERM"', _kill_signal),
     Rule("ND102", "warning", "Elixir node name not unique per allocation", _node_name),
     Rule("ND103", "error", "Elixir release started with `daemon`", _daemon),
     Rule("ND110", "warning", "service job group without an update block", _no_update),
     Rule("ND111", "warning", "service without a health check", _no_health_check),
     Rule("ND112", "info", "update without auto_revert", _no_auto_revert),
-    Rule("ND120", "error", "secret-looking env var with a literal value", _literal_secret_env),
+    Rule("ND120", "warning", "secret-looking env var with a literal value", _literal_secret_env),
     Rule("ND121", "error", "Vault lookup in a task without a vault block", _vault_without_block),
     # Before 1.7 policies are the only way; from 1.10 the version check (ND160) refuses them.
     Rule(

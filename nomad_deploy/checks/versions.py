@@ -228,9 +228,10 @@ FEATURES: tuple[Feature, ...] = (
         "use the group's max_client_disconnect attribute before Nomad 1.8",
         _in(("group",), "disconnect", _always),
     ),
+    # Nomad 1.6.3 itself refuses it ("Blocks of type "ui" are not expected here").
     Feature(
         "a ui block",
-        (1, 6, 0),
+        (1, 7, 0),
         None,
         "drop the ui block (a job description for the web UI)",
         _in(("job",), "ui", _always),

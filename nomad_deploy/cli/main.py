@@ -93,6 +93,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the process exit code (also used by tests)."""
     args = sys.argv[1:] if argv is None else argv
+    state.set_output("text")  # until --output says otherwise (main may run many times)
     try:
         result: Any = cli.main(args=args, prog_name="nomad-deploy", standalone_mode=False)
     except click.exceptions.Exit as stop:
@@ -102,6 +103,18 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except click.ClickException as usage:
         usage.show()
+        hint = _single_dash_hint(args) if isinstance(usage, click.NoSuchOption) else None
+        if hint:
+            click.echo(f"Hint: {hint}", err=True)
+        if _asks_for_json(args):  # --output was never parsed: look at the words
+            import json
+
+            document: dict[str, object] = {
+                "error": usage.format_message(),
+                "context": {"Suggestion": hint} if hint else {},
+                "exit_code": int(ExitCode.USAGE),
+            }
+            click.echo(json.dumps(document))
         return ExitCode.USAGE
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
@@ -110,9 +123,34 @@ def main(argv: list[str] | None = None) -> int:
         from nomad_deploy.cli.exit_codes import error_exit_code
         from nomad_deploy.cli.printing import report_failure
 
-        report_failure(error, debug=state.debug())
-        return error_exit_code(error)
+        code = error_exit_code(error)
+        report_failure(error, debug=state.debug(), exit_code=code)
+        return code
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _asks_for_json(args: list[str]) -> bool:
+    """True when the command line holds ``--output json`` (or ``--output=json``)."""
+    return "--output=json" in args or any(
+        word == "--output" and following == "json" for word, following in zip(args, args[1:])
+    )
+
+
+def _single_dash_hint(args: list[str]) -> str | None:
+    """For levant and Nomad habits (``-var k=v``, ``-var-file=f``, ``-address=...``): the
+    double-dash option meant, or where the address goes."""
+    for arg in args:
+        if arg == "--":
+            break
+        if arg.startswith("-") and not arg.startswith("--") and len(arg.split("=")[0]) > 2:
+            name, sep, value = arg[1:].partition("=")
+            if name == "address":
+                return (
+                    f"'{arg}' is a Nomad CLI flag: here set NOMAD_ADDR, or nomad_addr in the "
+                    "environment's [env.NAME] table and pass --env NAME."
+                )
+            return f"Options take two dashes here: did you mean '--{name}{sep}{value}'?"
+    return None
 
 
 def entry() -> None:
@@ -126,9 +164,16 @@ def entry() -> None:
     import contextlib
 
     code = main()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (``| head``)
-            stream.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass  # a reader that stopped early (``| head``) wanted no more
+    except (OSError, ValueError) as error:  # a full disk or /dev/full: the output is lost
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(f"error: cannot write the output: {error}\n")
+        code = code or ExitCode.ERROR
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
 
     atexit._run_exitfuncs()
     os._exit(code)

@@ -32,7 +32,9 @@ def output_option(function: F) -> F:
         type=click.Choice(["text", "json"]),
         default="text",
         show_default=True,
-        help="text: for people (a live view on a terminal); json: for programs.",
+        callback=lambda _ctx, _param, value: state.set_output(value),
+        help="text: for people (a live view on a terminal); json: for programs (an error "
+        'is {"error", "context", "exit_code"} on stdout).',
     )(function)
 
 
@@ -55,7 +57,7 @@ def project_options(function: F) -> F:
         click.option(
             "--config",
             "config",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
             help="Project file (default: nomad-deploy.toml found walking up from here).",
         ),
         click.option(
@@ -72,7 +74,7 @@ def project_options(function: F) -> F:
             "--var-file",
             "var_files",
             multiple=True,
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
             help="YAML, JSON or TOML variables file; may be repeated.",
         ),
         debug_option,
@@ -106,5 +108,9 @@ def watch_options(function: F) -> F:
         show_default=True,
         help="Stop watching after this long (exit 124; the deployment continues).",
     )(function)
-    function = click.option("--detach", is_flag=True, help="Do not watch the result.")(function)
+    function = click.option(
+        "--detach",
+        is_flag=True,
+        help="Return once Nomad accepted the job, without following the deployment (exit 0).",
+    )(function)
     return output_option(function)

@@ -31,9 +31,11 @@ Exit codes (Nomad's convention, each remappable):
 @click.command(epilog=EPILOG)
 @click.argument("jobs", nargs=-1, required=True)
 @project_options
-@click.option("--exit-code-no-changes", type=int, default=PlanExit.NO_CHANGES, show_default=True)
-@click.option("--exit-code-changes", type=int, default=PlanExit.CHANGES, show_default=True)
-@click.option("--exit-code-error", type=int, default=PlanExit.ERROR, show_default=True)
+@click.option(
+    "--exit-code-no-changes", type=int, default=int(PlanExit.NO_CHANGES), show_default=True
+)
+@click.option("--exit-code-changes", type=int, default=int(PlanExit.CHANGES), show_default=True)
+@click.option("--exit-code-error", type=int, default=int(PlanExit.ERROR), show_default=True)
 @click.option("--policy-override", is_flag=True, help="Plan as if overriding soft policies.")
 @click.option("--verbose", is_flag=True, help="Show unchanged fields of edited objects too.")
 @nomad_version_option
@@ -73,7 +75,7 @@ def plan(
     except click.ClickException:
         raise
     except Exception as error:  # plan reports every failure with its own exit code
-        report_failure(error, debug=state.debug())
+        report_failure(error, debug=state.debug(), exit_code=exit_code_error)
         return exit_code_error
     echo_warnings(result.warnings)
     _show(result, env_name, var_files, assignments, verbose=verbose, output=output)

@@ -51,11 +51,19 @@ def render(
     prepared = render(context, RenderOptions(jobs, VariableInputs(var_files, assignments)))
     show = (lambda text: text) if reveal_secrets else context.redactor.redact
     if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        from nomad_deploy.errors import UsageError
+        from nomad_deploy.output_files import write_all
+
+        files: dict[str, str] = {}
         for job in prepared:
-            target = out_dir / f"{job.spec.name}.nomad.hcl"
+            if job.spec.name in files:
+                raise UsageError(
+                    f"two jobs are named {job.spec.name!r}: --out would write one file twice",
+                    suggestion="name each job once, or render them without --out",
+                )
             # Files on disk keep real values only when asked: a rendered file is output too.
-            target.write_text(show(job.rendered.text), encoding="utf-8")
+            files[job.spec.name] = show(job.rendered.text)
+        for target in write_all(out_dir, files):
             click.echo(f"wrote {target}", err=True)
         return ExitCode.OK
     for index, job in enumerate(prepared):

@@ -25,6 +25,21 @@ def debug() -> bool:
     return _debug
 
 
+_output = "text"
+
+
+def set_output(value: str) -> str:
+    """Remember ``--output`` (errors are then printed as JSON too); return ``value``."""
+    global _output
+    _output = value or "text"
+    return value
+
+
+def output() -> str:
+    """``--output`` as given (``text`` when the command has no such option)."""
+    return _output
+
+
 _redactor: Redactor | None = None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import click
@@ -47,13 +48,28 @@ def vars_(
     redact = context.redactor.redact
     if output == "json":
         document = [
-            {"key": key, "value": value, "source": {"kind": source.kind, "label": source.label}}
+            {
+                "key": key,
+                "value": _json_value(value),
+                "source": {"kind": source.kind, "label": source.label},
+            }
             for key, value, source in rows
         ]
-        click.echo(redact(json.dumps(document, indent=2, default=str)))
+        click.echo(redact(json.dumps(document, indent=2, default=str, allow_nan=False)))
         return 0
     shown = [(key, json.dumps(value, default=str), source.label) for key, value, source in rows]
     width = max((len(k) + len(v) + 3 for k, v, _ in shown), default=0)
     for key, value, label in shown:
         click.echo(redact(f"{f'{key} = {value}':<{width}}  # {label}"))
     return 0
+
+
+def _json_value(value: object) -> object:
+    """JSON has no NaN or infinity: YAML's ``.nan``/``.inf`` are shown as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    return value

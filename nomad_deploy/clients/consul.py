@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from nomad_deploy.clients.env_flags import env_flag
+from nomad_deploy.clients.failures import connection_failure, first_line
 from nomad_deploy.errors import NomadDeployError
 
 MISSING: Any = object()
@@ -156,10 +157,18 @@ class ConsulClient:
         try:
             return action()
         except Exception as failure:
+            unreachable = connection_failure(failure)
+            if unreachable is not None:
+                raise ConsulError(
+                    f"cannot reach Consul at {self.settings.address}: {unreachable}",
+                    [("While", f"trying to {what}")],
+                    suggestion="check CONSUL_HTTP_ADDR (or the environment's consul_addr) and "
+                    "that Consul is up",
+                ) from None
             raise ConsulError(
                 f"Consul: cannot {what}",
                 [("Consul", self.settings.address)],
-                suggestion=f"{type(failure).__name__}: {str(failure).splitlines()[0][:200]}"
+                suggestion=f"{type(failure).__name__}: {first_line(str(failure))}"
                 if str(failure)
                 else type(failure).__name__,
             ) from None

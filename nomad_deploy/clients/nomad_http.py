@@ -20,6 +20,12 @@ from typing import Any
 
 import requests
 
+from nomad_deploy.clients.failures import (
+    connection_failure,
+    first_line,
+    is_name_resolution_failure,
+    looks_like_html,
+)
 from nomad_deploy.clients.nomad_settings import NomadSettings
 from nomad_deploy.clients.tls import tls_adapter, tls_failure_reason
 from nomad_deploy.errors import (
@@ -89,6 +95,7 @@ class NomadTransport:
         url = f"{self.settings.address}{path}"
         delay = 0.25
         error: NomadAPIError | NomadConnectionError
+        retry: bool
         for attempt in range(self.retries + 1):
             try:
                 return self._requester._request(  # type: ignore[no-any-return]
@@ -109,7 +116,8 @@ class NomadTransport:
                     error = _connection_error(method, url, cause, has_client_cert=has_cert)
                     # a certificate problem does not go away by asking again
                     tls = isinstance(cause, requests.exceptions.SSLError)
-                    retry = not tls and (method == "GET" or _not_sent(cause))
+                    permanent = tls or is_name_resolution_failure(cause)
+                    retry = not permanent and (method == "GET" or _not_sent(cause))
             except nomad_errors.TimeoutNomadException as failure:
                 error = _connection_error(method, url, failure)
                 retry = method == "GET"
@@ -148,17 +156,21 @@ def _short_reason(cause: object, has_client_cert: bool = False) -> str:
     text = str(cause)
     if isinstance(cause, requests.exceptions.SSLError) or "SSLError" in text:
         return tls_failure_reason(text, "NOMAD", has_client_cert=has_client_cert)
-    for marker in ("Connection refused", "Read timed out", "Connection reset", "timed out"):
-        if marker in text:
-            return marker.lower()
-    if "RemoteDisconnected" in text or "Connection aborted" in text:
-        return "connection closed by the server"
-    return text.splitlines()[0][:200] if text else type(cause).__name__
+    return connection_failure(cause) or first_line(text) or type(cause).__name__
 
 
-def _api_error(method: str, url: str, response: requests.Response) -> NomadAPIError:
+def _api_error(
+    method: str, url: str, response: requests.Response
+) -> NomadAPIError | NomadConnectionError:
     status = response.status_code
     message = response.text.strip()[:2000] or response.reason or ""
+    if looks_like_html(message):  # a web server or proxy, not Nomad's API
+        return NomadConnectionError(
+            f"the answer is not Nomad's API: HTTP {status} with an HTML page",
+            [("Request", f"{method} {url}")],
+            suggestion="check NOMAD_ADDR (or the environment's nomad_addr): it should be "
+            "Nomad's HTTP address, usually port 4646",
+        )
     enforce = _ENFORCE.search(message)
     if enforce:
         expected = int(enforce.group(1))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nomad_deploy.clients.env_flags import env_flag
+from nomad_deploy.clients.failures import connection_failure, first_line
 from nomad_deploy.errors import NomadDeployError, UsageError
 
 
@@ -191,6 +192,16 @@ class VaultClient:
         return mount, relative, version
 
     def _error(self, subject: str, path: str, failure: Exception) -> VaultError:
+        import requests
+
+        unreachable = connection_failure(failure)
+        if unreachable is not None and not isinstance(failure, requests.exceptions.SSLError):
+            return VaultError(
+                f"cannot reach Vault at {self.settings.address}: {unreachable}",
+                [("While", subject), ("Path", path)],
+                suggestion="check VAULT_ADDR (or the environment's vault_addr) and that Vault "
+                "is up",
+            )
         return VaultError(
             subject,
             [
@@ -223,5 +234,5 @@ def _reason(failure: Exception, has_client_cert: bool = False) -> str:
     if isinstance(failure, requests.exceptions.ConnectionError):
         return "cannot reach Vault: check VAULT_ADDR (or the environment's vault_addr)"
     kind = type(failure).__name__
-    text = str(failure).splitlines()[0][:200] if str(failure) else ""
+    text = first_line(str(failure))
     return f"Vault answered {kind}" + (f": {text}" if text else "")

@@ -72,7 +72,9 @@ def parse_on_server(api: PlanAPI, rendered: RenderedJob) -> dict[str, Any]:
     position in the rendered file, the template line that produced it.
     """
     try:
-        return api.parse_job(rendered.text, canonicalize=True)
+        return api.parse_job(
+            rendered.text, variables=rendered.variables or None, canonicalize=True
+        )
     except NomadAPIError as refused:
         refused.with_context("Job", rendered.name)
         position = _SERVER_POSITION.search(refused.message)

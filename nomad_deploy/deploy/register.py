@@ -48,7 +48,10 @@ def submission_for(rendered: RenderedJob) -> tuple[dict[str, Any] | None, str]:
             "the rendered source was not stored with the job: it contains values read "
             "from Vault at render time"
         )
-    return {"Source": rendered.text, "Format": "hcl2"}, ""
+    submission = {"Source": rendered.text, "Format": "hcl2"}
+    if rendered.variables:
+        submission["Variables"] = rendered.variables
+    return submission, ""
 
 
 def register_planned(

@@ -6,7 +6,8 @@ Go ``text/template``; the lookups it makes (``secret "path"``, ``key "path"``, `
 before the job is submitted. This module does not evaluate templates: it tokenises each
 action the way Go's lexer does (quoted and backtick strings, ``{{-``/``-}}`` trim markers,
 comments, pipes, parentheses) and reports every call of a known lookup function with its
-literal arguments and position.
+literal arguments and position; a template Go's parser would reject raises (see
+gotemplate_syntax.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from nomad_deploy.jobspec.gotemplate_syntax import first_error
 
 # Lookup functions whose first string argument names something outside the job.
 LOOKUP_FUNCTIONS = frozenset(
@@ -129,13 +132,21 @@ def find_references(
 ) -> tuple[GoTemplateRef, ...]:
     """Every lookup call (see LOOKUP_FUNCTIONS) in ``text``, in source order.
 
-    Raises GoTemplateSyntaxError for an unterminated action, string or comment, which Nomad
-    would also reject when it renders the template.
+    Raises GoTemplateSyntaxError where Go's ``text/template`` parse fails, as it would
+    when Nomad's client renders the template: an unterminated action, string or comment,
+    and (gotemplate_syntax.py) a missing or extra ``{{ end }}``, a misplaced ``{{ else }}``,
+    an undefined function.
     """
     refs: list[GoTemplateRef] = []
-    for start, body in _actions(text, left_delim, right_delim):
+    actions: list[tuple[int, list[_Token]]] = []
+    for begin, start, body in _actions(text, left_delim, right_delim):
         tokens = list(_tokenize(body, start, text))
+        actions.append((begin, tokens))
         refs.extend(_lookups(tokens, text))
+    problem = first_error(actions)
+    if problem is not None:
+        message, offset = problem
+        raise GoTemplateSyntaxError(message, *_position(text, offset))
     return tuple(refs)
 
 
@@ -145,8 +156,9 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
-def _actions(text: str, left: str, right: str) -> Iterator[tuple[int, str]]:
-    """Yield (offset of the action body in ``text``, action body) for each action."""
+def _actions(text: str, left: str, right: str) -> Iterator[tuple[int, int, str]]:
+    """Yield (offset of the left delimiter, offset of the action body, action body) for
+    each action (comments excepted)."""
     pos = 0
     while True:
         begin = text.find(left, pos)
@@ -170,7 +182,7 @@ def _actions(text: str, left: str, right: str) -> Iterator[tuple[int, str]]:
             body_end -= 1
         body = text[inner:body_end]
         if not body.lstrip(" \t\r\n").startswith("/*"):
-            yield inner, body
+            yield begin, inner, body
         pos = end + len(right)
 
 

@@ -123,6 +123,8 @@ class JobOutline:
     namespace: str | None = None
     region: str | None = None
     update: Mapping[str, Any] | None = None
+    #: What Nomad's registration would refuse, as (message, rendered line): see outline().
+    incomplete: tuple[tuple[str, int], ...] = ()
 
     def tasks(self) -> Iterator[tuple[GroupOutline, TaskOutline]]:
         """Every (group, task) pair in order."""

@@ -47,9 +47,16 @@ class _Problems:
     def __init__(self, job: RenderedJob) -> None:
         self.job = job
         self.items: list[tuple[str, int]] = []
+        # What Nomad's parser accepts but its registration refuses (a job without a group,
+        # a group without a task, a task without a driver, a name used twice): kept in
+        # the outline for lint rule ND100, so parse verdicts match Nomad's.
+        self.incomplete: list[tuple[str, int]] = []
 
     def add(self, message: str, line: int) -> None:
         self.items.append((message, line))
+
+    def refused_at_registration(self, message: str, line: int) -> None:
+        self.incomplete.append((message, line))
 
     def raise_if_any(self) -> None:
         if not self.items:
@@ -62,17 +69,17 @@ class _Problems:
         raise ValidationError(
             f"invalid job {self.job.name!r}: {message}",
             context,
-            suggestion="a Nomad job file holds exactly one job block, every group at least "
-            "one task and every task a driver",
+            suggestion='a Nomad job file holds exactly one named job block: job "name" { ... }',
         )
 
 
 def outline(parsed: Mapping[str, Any], job: RenderedJob) -> JobOutline:
     """Summarise the parsed job (``parse_hcl``'s result) for lint and preflight.
 
-    Raises ValidationError naming every structural problem: not exactly one ``job`` block,
-    a job without groups, a group without tasks, a task without a (literal) driver,
-    duplicate group or task names.
+    Raises ValidationError when there is not exactly one named ``job`` block. What Nomad's
+    parser accepts but its registration refuses (no group, a group without a task, a task
+    without a driver, duplicate names) is kept in ``JobOutline.incomplete`` instead. A
+    ``task`` written directly in the job becomes a group of its own name, as Nomad does.
     """
     problems = _Problems(job)
     jobs = _labeled(parsed, "job")
@@ -91,24 +98,48 @@ def outline(parsed: Mapping[str, Any], job: RenderedJob) -> JobOutline:
     job_update = _mapping(body, "update")
     groups: list[GroupOutline] = []
     seen_groups: set[str] = set()
-    for group_name, group_body in _labeled(body, "group"):
+    group_bodies = _labeled(body, "group")
+    # Nomad turns each task written directly in the job into a group of the same name.
+    group_bodies += [
+        (name, {"task": [{name: task}], START_LINE: task[START_LINE]})
+        for name, task in _labeled(body, "task")
+    ]
+    for group_name, group_body in group_bodies:
         if group_name in seen_groups:
-            problems.add(f"group {group_name!r} is defined twice", group_body[START_LINE])
+            problems.refused_at_registration(
+                f"group {group_name!r} is defined twice", group_body[START_LINE]
+            )
         seen_groups.add(group_name)
         groups.append(_group(group_name, group_body, job_update, _first(body, "vault"), problems))
-    if not groups:
-        problems.add(f"job {job_id!r} has no group", body[START_LINE])
+    if not groups and not _dynamic(body, "group"):
+        problems.refused_at_registration(f"job {job_id!r} has no group", body[START_LINE])
+    _check_datacenters(body, problems)
     problems.raise_if_any()
     return JobOutline(
         id=job_id,
         name=_string(body, "name"),
         type=_string(body, "type") or "service",
-        datacenters=tuple(str(dc) for dc in value_of(body.get("datacenters", []))),
+        datacenters=tuple(str(dc) for dc in value_of(body.get("datacenters") or [])),
         namespace=_string(body, "namespace"),
         region=_string(body, "region"),
         update=job_update,
         groups=tuple(groups),
         line=body[START_LINE],
+        incomplete=tuple(problems.incomplete),
+    )
+
+
+def _dynamic(body: Mapping[str, Any], block_type: str) -> bool:
+    """True when ``body`` generates ``block_type`` blocks with ``dynamic "block_type"``."""
+    return any(label == block_type for label, _ in _labeled(body, "dynamic"))
+
+
+def _has_gateway(group: Mapping[str, Any]) -> bool:
+    """True when one of the group's services is a Connect gateway."""
+    return any(
+        _unlabeled(connect, "gateway")
+        for service in _unlabeled(group, "service")
+        for connect in _unlabeled(service, "connect")
     )
 
 
@@ -129,20 +160,23 @@ def _group(
     seen: set[str] = set()
     for task_name, task_body in _labeled(body, "task"):
         if task_name in seen:
-            problems.add(
+            problems.refused_at_registration(
                 f"task {task_name!r} is defined twice in group {name!r}", task_body[START_LINE]
             )
         seen.add(task_name)
         inherited_vault = _first(body, "vault") or job_vault
         tasks.append(_task(task_name, task_body, inherited_vault, problems))
-    if not tasks:
-        problems.add(f"group {name!r} has no task", body[START_LINE])
+    services = tuple(_service(s) for s in _unlabeled(body, "service"))
+    if not tasks and not _dynamic(body, "task") and not _has_gateway(body):
+        # A Connect gateway service is enough: Nomad adds its task at registration.
+        problems.refused_at_registration(f"group {name!r} has no task", body[START_LINE])
     count = value_of(body.get("count"))
+    _check_count(name, body, problems)
     return GroupOutline(
         name=name,
         count=count if isinstance(count, int) and not isinstance(count, bool) else None,
         update=update,
-        services=tuple(_service(s) for s in _unlabeled(body, "service")),
+        services=services,
         tasks=tuple(tasks),
         line=body[START_LINE],
         ports=tuple(
@@ -158,10 +192,9 @@ def _task(
     problems: _Problems,
 ) -> TaskOutline:
     """A task; a job- or group-level ``vault`` block applies when the task has none."""
-    driver = _string(body, "driver")
-    if driver is None:
-        detail = "has no driver" if "driver" not in body else "has a non-literal driver"
-        problems.add(f"task {name!r} {detail}", body[START_LINE])
+    driver = _string(body, "driver")  # None also for an expression such as var.driver
+    if "driver" not in body:
+        problems.refused_at_registration(f"task {name!r} has no driver", body[START_LINE])
     vault = _first(body, "vault") or inherited_vault
     entries = _env_entries(body)
     lifecycle = _unlabeled(body, "lifecycle")
@@ -182,6 +215,46 @@ def _task(
         artifacts=tuple(_artifact(a) for a in _unlabeled(body, "artifact")),
         lifecycle_hook=_string(lifecycle[0], "hook") if lifecycle else None,
     )
+
+
+def _literal_kind(raw: Any) -> str | None:
+    """What a literal value is (``a string``, ``a number``, ...), None for an expression."""
+    if is_string_literal(raw):
+        return "a string" if has_interpolation(raw) is False else None
+    if isinstance(raw, str):
+        return None  # a bare expression such as var.x
+    if isinstance(raw, bool):
+        return "a boolean"
+    if raw is None:
+        return "null"
+    if isinstance(raw, (int, float)):
+        return "a number"
+    return "a list" if isinstance(raw, list) else "a map"
+
+
+def _check_datacenters(body: Mapping[str, Any], problems: _Problems) -> None:
+    """Nomad wants a list of strings: ``"dc1"``, a number or null is a mistake."""
+    if "datacenters" not in body:
+        return
+    raw = body["datacenters"]
+    kind = _literal_kind(raw)
+    line = body.get(LINES, {}).get("datacenters", body[START_LINE])
+    if kind not in (None, "a list", "null"):  # null: unset, Nomad's default applies
+        problems.add(f'datacenters must be a list of strings (["dc1"]), not {kind}', line)
+
+
+def _check_count(group: str, body: Mapping[str, Any], problems: _Problems) -> None:
+    """A group's ``count`` is a whole number, zero or more."""
+    if "count" not in body:
+        return
+    raw = body["count"]
+    line = body.get(LINES, {}).get("count", body[START_LINE])
+    kind = _literal_kind(raw)
+    if kind == "a number" and isinstance(raw, int) and raw >= 0:
+        return
+    if kind not in (None, "null"):
+        shown = raw if kind == "a number" else kind
+        problems.add(f"group {group!r}: count must be a whole number >= 0, not {shown}", line)
 
 
 def _env_entries(body: Mapping[str, Any]) -> tuple[EnvEntry, ...]:

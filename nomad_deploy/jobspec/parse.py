@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nomad_deploy.errors import HclSyntaxError
 from nomad_deploy.jobspec.literals import (
     COLUMNS,
     END_LINE,
@@ -35,6 +35,7 @@ from nomad_deploy.jobspec.literals import (
     decode_label,
     is_string_literal,
 )
+from nomad_deploy.jobspec.syntax_errors import describe, syntax_error
 
 if TYPE_CHECKING:
     from lark import Lark
@@ -88,6 +89,7 @@ def _user_cache_dir() -> Path:
 # characters of the same length before lexing (so columns stay right) and swapped back in
 # every value afterwards; the characters are ones the text does not contain.
 _ESCAPES = ("$${", "%%{")
+_TRAILING_BLANKS = re.compile(r"[ \t]+$", re.MULTILINE)
 
 
 class _Shields:
@@ -119,84 +121,117 @@ def parse_hcl(job: RenderedJob) -> dict[str, Any]:
 
     Raises HclSyntaxError whose context names the template position (via the job's source
     map), the rendered line and the job. Duplicate attributes in one body are syntax errors,
+    as they are for Nomad. The document of a text parsed moments ago is returned again
+    (a plain file is parsed for its variables, then validated): callers must not change it.
+    """
+    key = (job.text, job.template)
+    cached = _recent.get(key)
+    if cached is None:
+        cached = _parse_uncached(job)
+        _recent.clear()  # one entry: the job being prepared and validated
+        _recent[key] = cached
+    return cached
+
+
+_recent: dict[tuple[str, Path], dict[str, Any]] = {}
+
+
+def _parse_uncached(job: RenderedJob) -> dict[str, Any]:
+    """Parse ``job.text``; return the document (see the module docstring for its shape).
+
+    Raises HclSyntaxError whose context names the template position (via the job's source
+    map), the rendered line and the job. Duplicate attributes in one body are syntax errors,
     as they are for Nomad.
     """
     from hcl2.api import transform
     from lark.exceptions import UnexpectedInput, VisitError
 
     shields = _Shields(job.text)
+    # HashiCorp's HCL accepts a heredoc's closing marker followed by spaces; python-hcl2's
+    # lexer does not. Trailing blanks carry no meaning elsewhere, and columns stay right.
+    text = _TRAILING_BLANKS.sub("", shields.shield(job.text))
+    if text.startswith("\ufeff"):  # a byte-order mark: Nomad skips it; a space keeps columns
+        text = " " + text[1:]
     try:
-        tree = _parser().parse(shields.shield(job.text) + "\n")
+        tree = _parser().parse(text + "\n")
     except UnexpectedInput as exc:
         line = exc.line if exc.line > 0 else max(1, job.text.count("\n") + 1)
         column = exc.column if exc.column > 0 else 1
-        raise _syntax_error(job, _describe(exc), line, column) from None
+        raise syntax_error(job, describe(exc), line, column) from None
     try:
         start = transform(tree, discard_comments=True)
     except VisitError as exc:  # python-hcl2 rejects a construct while building its tree
         meta = getattr(getattr(exc, "obj", None), "meta", None)
         line = getattr(meta, "line", None) or 1
-        raise _syntax_error(job, f"invalid HCL: {exc.orig_exc}", line, 1) from None
+        raise syntax_error(job, f"invalid HCL: {exc.orig_exc}", line, 1) from None
     return _body(start.body, job, shields)
 
 
-def _describe(exc: Exception) -> str:
-    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
-
-    if isinstance(exc, UnexpectedToken):
-        token = exc.token
-        # The contextual lexer often reports the rest of the line as one token: show the
-        # first word of it only.
-        words = str(token.value).split()
-        found = "end of input" if token.type == "$END" or not words else repr(words[0][:24])
-        expected = sorted(_friendly_terminal(name) for name in exc.expected)[:8]
-        hint = f" (expected {', '.join(expected)})" if expected else ""
-        return f"unexpected {found}{hint}"
-    if isinstance(exc, UnexpectedCharacters):
-        return f"unexpected character {exc.char!r}"
-    if isinstance(exc, UnexpectedEOF):
-        return "unexpected end of input (unclosed block, string or heredoc?)"
-    return str(exc).splitlines()[0]
+_INTERPOLATION = re.compile(r"(?<!\$)\$\{")
+_SIMPLE_TRAVERSAL = re.compile(r"\s*[A-Za-z_][\w-]*(?:\.[\w-]+|\[[^\]\[]+\])*\s*")
 
 
-_TERMINALS = {
-    "RBRACE": "'}'",
-    "LBRACE": "'{'",
-    "EQ": "'='",
-    "NAME": "a name",
-    "DBLQUOTE": "'\"'",
-    "NL_OR_COMMENT": "a newline",
-    "RSQB": "']'",
-    "LSQB": "'['",
-    "COMMA": "','",
-    "RPAR": "')'",
-    "LPAR": "'('",
-    "COLON": "':'",
-    "INTERP_START": "'${'",
-}
+def _bad_interpolation(heredoc: str) -> tuple[int, str] | None:
+    """(offset, text) of the first ``${...}`` in a heredoc that is no HCL expression,
+    such as shell's ``${VAR:-300}``; None when every one parses."""
+    for match in _INTERPOLATION.finditer(heredoc):
+        start = match.end()
+        depth, index, quote = 1, start, False
+        while index < len(heredoc) and depth:
+            char = heredoc[index]
+            if quote:
+                quote = char != '"' or heredoc[index - 1] == "\\"
+            elif char == '"':
+                quote = True
+            elif char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+            index += 1
+        expression = heredoc[start : index - 1] if depth == 0 else heredoc[start:]
+        if depth or not _is_expression(expression):
+            return match.start(), expression.split("\n")[0]
+    return None
 
 
-def _friendly_terminal(name: str) -> str:
-    return _TERMINALS.get(name, name.lower())
+@functools.lru_cache(maxsize=512)
+def _is_expression(text: str) -> bool:
+    """True when ``text`` parses as one HCL expression (a plain traversal needs no parse)."""
+    from lark.exceptions import LarkError
+
+    if _SIMPLE_TRAVERSAL.fullmatch(text):
+        return True
+    try:
+        _parser().parse(f"x = ({text})\n")
+    except LarkError:
+        return False
+    return True
 
 
-def _syntax_error(job: RenderedJob, message: str, line: int, column: int) -> HclSyntaxError:
-    lines = job.text.splitlines()
-    line = min(line, max(len(lines), 1))
-    rendered = lines[line - 1] if lines else ""
-    return HclSyntaxError(
-        f"HCL syntax error in job {job.name!r}: {message}",
-        [
-            ("Template", job.location(line, column)),
-            ("Rendered line", f"{line}: {rendered}"),
-            ("Job", job.name),
-        ],
-        suggestion="a value inserted into HCL needs `| hcl` (a whole value) or "
-        "`| hcl_escape` (inside a quoted string); run `nomad-deploy render` to see the HCL",
-    )
+def _end_line(node: Any, text: str) -> int:
+    """The last line holding the node's text: python-hcl2's end position of some
+    expressions (``1 + 1``) lies after the newline, on the next item's line."""
+    meta = node._meta
+    end_line = int(getattr(meta, "end_line", 0) or 0)
+    end_column = int(getattr(meta, "end_column", 0) or 0)
+    lines = _lines_of(text)
+    if 1 < end_line <= len(lines) and not lines[end_line - 1][: end_column - 1].strip():
+        return end_line - 1
+    return end_line
 
 
-def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
+@functools.lru_cache(maxsize=8)
+def _lines_of(text: str) -> tuple[str, ...]:
+    return tuple(text.split("\n"))
+
+
+def _body(
+    body: Any,
+    job: RenderedJob,
+    shields: _Shields,
+    opening_line: int = 0,
+    closing_line: int = 0,
+) -> dict[str, Any]:
     """python-hcl2 body rule -> dict (labels decoded, positions attached).
 
     Also rejects what python-hcl2 accepts but HashiCorp's HCL does not: two items on one
@@ -209,28 +244,49 @@ def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
     columns: dict[str, int] = {}
     block_lines: dict[str, int] = {}
     previous_end = 0
+    items = 0
     for child in body.children:
         if not isinstance(child, (AttributeRule, BlockRule)):
             continue  # newlines and comments
         line = _line(child)
+        if opening_line and line == opening_line and closing_line > opening_line:
+            raise syntax_error(
+                job,
+                "an item on the same line as its block's opening brace makes a single-line "
+                "block, which must also close on that line",
+                line,
+                _column(child),
+            )
+        if (
+            opening_line
+            and closing_line == opening_line
+            and (isinstance(child, BlockRule) or items > 0)
+        ):
+            raise syntax_error(
+                job,
+                "a single-line block may hold only one attribute, not a block or several items",
+                line,
+                _column(child),
+            )
+        items += 1
         if line and line == previous_end:
-            raise _syntax_error(
+            raise syntax_error(
                 job,
                 "missing newline: each attribute and block needs its own line",
                 line,
                 _column(child),
             )
-        previous_end = int(getattr(child._meta, "end_line", 0) or 0)
+        previous_end = _end_line(child, job.text)
         if isinstance(child, AttributeRule):
             name = str(child.identifier.serialize())
             value = shields.unshield(child.expression.serialize(_serialization_options()))
             if name in lines or name in block_lines:
                 first = lines.get(name) or block_lines[name]
-                raise _syntax_error(
+                raise syntax_error(
                     job, f"{name!r} is defined twice (first at rendered line {first})", line, 1
                 )
             if _quoted_with_newline(value) is not None:
-                raise _syntax_error(
+                raise syntax_error(
                     job,
                     "a quoted string runs over a line end (Nomad rejects this; write \\n "
                     "or use a heredoc)",
@@ -239,18 +295,30 @@ def _body(body: Any, job: RenderedJob, shields: _Shields) -> dict[str, Any]:
                 )
             if isinstance(value, str) and HEREDOC_START.match(value):
                 previous_end -= 1  # a heredoc token ends after its closing marker's newline
+                bad = _bad_interpolation(value)
+                if bad is not None:
+                    offset, expression = bad
+                    raise syntax_error(
+                        job,
+                        f"invalid expression in ${{{expression}}} (in a heredoc, ${{ starts "
+                        "an HCL expression; write $${ for the literal text, as shells need)",
+                        (_line(child.expression) or line) + value.count("\n", 0, offset),
+                        1,
+                    )
             out[name] = value
             lines[name] = _line(child.expression) or line
             columns[name] = _column(child.expression) or 1
         else:
             labels = [shields.unshield(str(label.serialize())) for label in child.labels]
             block_type = labels[0]
-            if block_type in lines:
-                raise _syntax_error(
-                    job, f"{block_type!r} is both an attribute and a block", line, 1
+            if len(labels) > 2:  # no Nomad job-spec block takes two labels
+                raise syntax_error(
+                    job, f"a {block_type!r} block takes one label, not {len(labels) - 1}", line, 1
                 )
+            if block_type in lines:
+                raise syntax_error(job, f"{block_type!r} is both an attribute and a block", line, 1)
             block_lines.setdefault(block_type, line)
-            inner = _body(child.body, job, shields)
+            inner = _body(child.body, job, shields, line, _end_line(child, job.text))
             inner[START_LINE] = line
             inner[END_LINE] = previous_end or line
             inner[IS_BLOCK] = True

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any, cast
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from nomad_deploy.errors import RenderError
-from nomad_deploy.files import display_path
+from nomad_deploy.files import decode_error_where, display_path
+from nomad_deploy.render.go_text import ShellCommentGuard
 from nomad_deploy.render.guard import GuardedCodeGenerator, check_output
 from nomad_deploy.render.hcl_literal import (
     HclSafe,
@@ -18,6 +20,7 @@ from nomad_deploy.render.hcl_literal import (
     heredoc,
     to_hcl,
 )
+from nomad_deploy.render.limits import Budget, bounded_binop
 from nomad_deploy.render.model import Resolvers
 from nomad_deploy.render.source_map import LineMarkers
 
@@ -35,16 +38,40 @@ DELIMITERS: dict[str, dict[str, str]] = {
 }
 
 
-class JobEnvironment(jinja2.Environment):
-    """A Jinja2 environment with the guard hook the generated code calls."""
+class JobEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox (no private attributes, no mutating methods, ``range``
+    bounded) with the guard hook the generated code calls and the render's budget."""
 
     code_generator_class = GuardedCodeGenerator
+    intercepted_binops = frozenset({"**", "*"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.budget = Budget()
 
     def check_output(
         self, expression: str, template: str, line: int, callee: Any, value: Any
     ) -> Any:
         """Called by generated code around every ``{{ }}`` output (see guard.py)."""
+        self.budget.check_time()
         return check_output(expression, template, line, callee, value)
+
+    def named(self, value: Any, path: str) -> Any:
+        """Called by generated code around every ``a.b`` and ``a[k]``: an undefined result
+        says which path is missing (``'app.missing' is undefined``), even inside a filter."""
+        if isinstance(value, jinja2.Undefined) and not value._undefined_hint:
+            return self.undefined(hint=f"{path!r} is undefined", name=path)
+        return value
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """``**`` and ``*`` with results bounded in size (see limits.py)."""
+        self.budget.check_time()
+        return bounded_binop(operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every call from template code: the sandbox's check, then the time bound."""
+        __self.budget.check_time()
+        return super().call(__context, __obj, *args, **kwargs)
 
 
 def build_environment(
@@ -67,7 +94,7 @@ def build_environment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
-        extensions=[LineMarkers],
+        extensions=[LineMarkers, *([ShellCommentGuard] if delimiters == "jinja" else [])],
         **cast(dict[str, Any], DELIMITERS[delimiters]),
     )
     environment.filters.update(hcl=to_hcl, hcl_escape=hcl_escape, heredoc=heredoc)
@@ -82,19 +109,44 @@ def _file_raw(search_path: Sequence[Path], root: Path) -> Any:
 
     def file_raw(path: str) -> HclSafe:
         """A file's text, untouched by Jinja, ready for an HCL heredoc (``${`` doubled)."""
-        for directory in search_path:
-            candidate = (directory / path).resolve()
+        searched: list[str] = []
+        outside = False
+        for directory in dict.fromkeys(search_path):
+            candidate = (directory / str(path)).resolve()
             if not candidate.is_relative_to(resolved_root):
-                raise RenderError(
-                    f"file_raw({path!r}) points outside the project",
-                    [("Project", str(resolved_root))],
-                )
+                outside = outside or candidate.exists()
+                continue
+            searched.append(display_path(directory))
             if candidate.is_file():
-                return HclSafe(escape_template_sequences(candidate.read_text(encoding="utf-8")))
-        searched = ", ".join(display_path(d) for d in search_path)
-        raise RenderError(f"file_raw({path!r}): no such file", [("Searched", searched)])
+                return HclSafe(escape_template_sequences(_read(candidate, path)))
+        if outside:
+            raise RenderError(
+                f"file_raw({path!r}) points outside the project",
+                [("Project", display_path(resolved_root))],
+                suggestion="file_raw reads files inside the project only",
+            )
+        raise RenderError(
+            f"file_raw({path!r}): no such file",
+            [("Searched", ", ".join(dict.fromkeys(searched)))],
+            suggestion="the path is relative to the template's directory or the project",
+        )
 
     return file_raw
+
+
+def _read(file: Path, asked: str) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise RenderError(
+            f"file_raw({asked!r}): cannot read the file: {reason}", [("File", display_path(file))]
+        ) from error
+    except UnicodeDecodeError as error:
+        byte, where = decode_error_where(Path(display_path(file)), error)
+        raise RenderError(
+            f"file_raw({asked!r}): the file is not UTF-8 text (byte {byte})", [("File", where)]
+        ) from error
 
 
 def _lookup(resolvers: Resolvers | None, name: str) -> Any:

@@ -15,6 +15,7 @@ from jinja2.runtime import BlockReference, Macro
 
 from nomad_deploy.errors import RenderError
 from nomad_deploy.files import display_path
+from nomad_deploy.render.go_text import GO_TEMPLATE_SUGGESTION, is_go_template_name
 from nomad_deploy.render.hcl_literal import HclSafe, to_hcl
 
 # What an unfiltered value must not contain: each would change the HCL's structure
@@ -68,6 +69,19 @@ class GuardedCodeGenerator(CodeGenerator):
         self.write(")")
         super()._output_child_post(node, frame, finalize)
 
+    def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+        self.write("environment.named(")
+        super().visit_Getattr(node, frame)
+        self.write(f", {describe(node)!r})")
+
+    def visit_Getitem(self, node: nodes.Getitem, frame: Frame) -> None:
+        if isinstance(node.arg, nodes.Slice):
+            super().visit_Getitem(node, frame)
+            return
+        self.write("environment.named(")
+        super().visit_Getitem(node, frame)
+        self.write(f", {describe(node)!r})")
+
 
 def _is_template_callee(node: nodes.Expr) -> bool:
     if isinstance(node, nodes.Name):
@@ -89,6 +103,12 @@ def check_output(expression: str, template: str, line: int, callee: Any, value: 
     """
     location = f"{display_path(template)}:{line}"
     if isinstance(value, Undefined):
+        if is_go_template_name(expression):
+            raise RenderError(
+                f"{{{{ {expression} }}}} is Go-template text for Nomad, not a Jinja variable",
+                [("Template", location)],
+                suggestion=GO_TEMPLATE_SUGGESTION,
+            )
         raise RenderError(
             f"variable {expression!r} is undefined",
             [("Template", location)],

@@ -29,6 +29,9 @@ class RenderedJob:
     text: str
     source_map: tuple[SourceLine, ...]
     secrets: frozenset[str] = field(default=frozenset())
+    #: A plain job file's HCL2 input variable values, as var-file content ("" for none);
+    #: sent to Nomad with the file (parse ``Variables``, the Submission's ``Variables``).
+    variables: str = ""
 
     def origin(self, line: int) -> SourceLine:
         """Where rendered ``line`` (1-based) came from; out-of-range lines clamp to the ends."""

@@ -11,7 +11,13 @@ import jinja2
 
 from nomad_deploy.errors import NomadDeployError, RenderError
 from nomad_deploy.files import display_path
-from nomad_deploy.render.environment import build_environment
+from nomad_deploy.render.environment import JobEnvironment, build_environment
+from nomad_deploy.render.go_text import (
+    GO_TEMPLATE_SUGGESTION,
+    go_template_line,
+    is_go_template_name,
+)
+from nomad_deploy.render.limits import deadline
 from nomad_deploy.render.model import RenderedJob, Resolvers, SourceLine
 from nomad_deploy.render.source_map import LineMarkers, strip_markers
 
@@ -58,20 +64,40 @@ def render_text(
     """Render the template file at ``template`` with ``values`` (see :func:`render_job`)."""
     template = template.resolve()
     job_name = name or template.name.split(".")[0]
+    where = [("Template", display_path(template)), ("Job", job_name)]
+    if not template.is_file():
+        # Checked here: the loader below would find another file of the same base name
+        # further along the search path.
+        raise RenderError("template file not found", where)
+    if "self" in values:
+        raise RenderError(
+            "a variable is named 'self', the name Jinja gives the template itself",
+            where,
+            suggestion="rename the variable (nest it: app.self)",
+        )
     path = [template.parent, *(p.resolve() for p in search_path)]
     bound = root.resolve() if root else Path(_common_parent(path))
     environment = build_environment(path, root=bound, delimiters=delimiters, resolvers=resolvers)
     markers = environment.extensions[LineMarkers.identifier]
     assert isinstance(markers, LineMarkers)
     try:
-        compiled = environment.get_template(template.name)
-        marked = compiled.render(**values)
+        with deadline(environment.budget):
+            compiled = environment.get_template(template.name)
+            marked = _bounded_render(compiled, values, environment)
     except NomadDeployError as error:
+        if not any(name == "Template" for name, _ in error.context):
+            error.with_context("Template", _location(error, template))
         raise error.with_context("Job", job_name) from error
     except jinja2.TemplateSyntaxError as error:
         location = f"{display_path(error.filename or template)}:{error.lineno}"
+        source_line = _source_line(error)
+        go_text = go_template_line(source_line)
         raise RenderError(
-            f"template syntax error: {error.message}", [("Template", location), ("Job", job_name)]
+            f"template syntax error: {error.message}"
+            + (" (this line holds Go-template text)" if go_text else ""),
+            [("Template", location), ("Job", job_name)]
+            + ([("Line", source_line.strip())] if source_line.strip() else []),
+            suggestion=GO_TEMPLATE_SUGGESTION if go_text else None,
         ) from error
     except jinja2.TemplateNotFound as error:
         raise RenderError(
@@ -80,18 +106,70 @@ def render_text(
             suggestion="paths are relative to the template's directory or the project's jobs/",
         ) from error
     except jinja2.UndefinedError as error:
+        name = _undefined_name(error)
+        if name is not None and is_go_template_name(name):
+            raise RenderError(
+                f"{name!r} is Go-template text for Nomad, not a Jinja variable",
+                [("Template", _location(error, template)), ("Job", job_name)],
+                suggestion=GO_TEMPLATE_SUGGESTION,
+            ) from error
         raise RenderError(
             f"undefined: {error.message}",
             [("Template", _location(error, template)), ("Job", job_name)],
             suggestion="define it in a var file, or pass --var NAME=...",
         ) from error
-    except (ValueError, TypeError, jinja2.TemplateError) as error:
+    except RecursionError as error:
         raise RenderError(
-            f"render failed: {error}", [("Template", _location(error, template)), ("Job", job_name)]
+            "render failed: recursion too deep (a macro, include or extends that calls itself?)",
+            [("Template", _location(error, template)), ("Job", job_name)],
         ) from error
-    text, source_map = strip_markers(marked, markers.origins, SourceLine(template, 1))
+    except MemoryError as error:
+        raise RenderError(
+            "render failed: out of memory (a value grows too large)",
+            [("Template", _location(error, template)), ("Job", job_name)],
+        ) from error
+    except (ArithmeticError, LookupError, ValueError, TypeError, jinja2.TemplateError) as error:
+        message = str(error) or type(error).__name__
+        raise RenderError(
+            f"render failed: {message}",
+            [("Template", _location(error, template)), ("Job", job_name)],
+        ) from error
+    text, source_map = strip_markers(
+        marked, markers.origins, SourceLine(template, 1), markers.nonce
+    )
     secrets = resolvers.secrets() if resolvers is not None else frozenset()
     return RenderedJob(job_name, template, text, source_map, secrets)
+
+
+def _source_line(error: jinja2.TemplateSyntaxError) -> str:
+    """The template line a syntax error points at ("" when unknown)."""
+    lines = (error.source or "").splitlines()
+    return lines[error.lineno - 1] if 0 < error.lineno <= len(lines) else ""
+
+
+def _undefined_name(error: jinja2.UndefinedError) -> str | None:
+    """The name in Jinja's "'x' is undefined" message, if that is its form."""
+    import re
+
+    match = re.match(r"'([^']+)' is undefined", error.message or "")
+    return match.group(1) if match else None
+
+
+def _bounded_render(
+    compiled: jinja2.Template, values: Mapping[str, Any], environment: JobEnvironment
+) -> str:
+    """Render chunk by chunk, stopping at the output and time bounds. ``values`` go in as
+    one mapping of text keys: keyword arguments would clash with ``self``, and Jinja's
+    context refuses a numeric key (a name in a template is text anyway)."""
+    budget = environment.budget
+    parts: list[str] = []
+    size = 0
+    for chunk in compiled.generate({str(key): value for key, value in values.items()}):
+        size += len(chunk)
+        budget.check_size(size)
+        budget.check_time()
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def _location(error: BaseException, template: Path) -> str:

@@ -2,7 +2,9 @@
 
 A Jinja extension rewrites each piece of literal template text (``data`` tokens, which
 include ``{% raw %}`` blocks) so that every newline is preceded by an invisible marker
-naming its template and line. After rendering, :func:`strip_markers` removes the markers
+naming its template and line. A marker holds a random number drawn for each render, so
+text that happens to look like one (in a template, a value or a file) is left alone.
+After rendering, :func:`strip_markers` removes the markers
 and returns the clean text plus one origin per output line. Lines produced wholly by an
 expression (a multi-line value) take the origin of the next marker: the expression's line.
 """
@@ -10,6 +12,7 @@ expression (a multi-line value) take the origin of the next marker: the expressi
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,8 +21,7 @@ from jinja2.lexer import Token, TokenStream
 
 from nomad_deploy.render.model import SourceLine
 
-_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use code points: never in real templates
-_MARKER = re.compile(f"{_OPEN}(\\d+){_CLOSE}")
+_OPEN, _CLOSE = "\ue000", "\ue001"  # private-use code points around the random number
 
 
 class LineMarkers(Extension):
@@ -29,6 +31,7 @@ class LineMarkers(Extension):
         super().__init__(environment)  # type: ignore[arg-type]
         self.origins: list[SourceLine] = []
         self._index: dict[SourceLine, int] = {}
+        self.nonce = str(secrets.randbits(64))
 
     def _marker(self, template: str, line: int) -> str:
         origin = SourceLine(Path(template), line)
@@ -36,7 +39,7 @@ class LineMarkers(Extension):
         if index is None:
             index = self._index[origin] = len(self.origins)
             self.origins.append(origin)
-        return f"{_OPEN}{index}{_CLOSE}"
+        return f"{_OPEN}{self.nonce}:{index}{_CLOSE}"
 
     def filter_stream(self, stream: TokenStream) -> Iterator[Token]:
         template = stream.filename or stream.name or "<template>"
@@ -53,9 +56,11 @@ class LineMarkers(Extension):
 
 
 def strip_markers(
-    marked: str, origins: list[SourceLine], fallback: SourceLine
+    marked: str, origins: list[SourceLine], fallback: SourceLine, nonce: str
 ) -> tuple[str, tuple[SourceLine, ...]]:
-    """Remove markers from ``marked``; return the text and one origin per output line."""
+    """Remove the markers holding ``nonce`` from ``marked``; return the text and one origin
+    per output line."""
+    marker = re.compile(f"{_OPEN}{nonce}:(\\d+){_CLOSE}")
     lines = marked.split("\n")
     if lines and lines[-1] == "" and len(lines) > 1:
         lines.pop()  # the text ends with a newline: no line after it
@@ -64,8 +69,8 @@ def strip_markers(
     pending: list[int] = []
     last = fallback
     for line in lines:
-        found = _MARKER.findall(line)
-        clean.append(_MARKER.sub("", line))
+        found = [int(index) for index in marker.findall(line) if int(index) < len(origins)]
+        clean.append(marker.sub("", line))
         if found:
             origin = origins[int(found[-1])]
             for index in pending:
@@ -76,5 +81,5 @@ def strip_markers(
         else:
             pending.append(len(result))
             result.append(None)
-    text = _MARKER.sub("", marked)
+    text = marker.sub("", marked)
     return text, tuple(entry or last for entry in result)

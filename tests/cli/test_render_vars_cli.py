@@ -91,6 +91,20 @@ def test_render_out_writes_one_file_per_job(project: Path) -> None:
     assert f"wrote {out / 'web.nomad.hcl'}" in result.stderr
 
 
+def test_render_out_output_validates_back_unchanged(project: Path) -> None:
+    out = project / "rendered"
+    assert run_cli("render", "web", "--out", str(out), cwd=project).returncode == 0
+    written = out / "web.nomad.hcl"
+    before = written.read_bytes()
+    # A .nomad.hcl file is plain HCL: used as it is, Go-template text included.
+    again = run_cli("render", str(written), cwd=project)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.encode() == before
+    checked = run_cli("validate", str(written), "--offline", cwd=project)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "valid: 0 error(s)" in checked.stdout
+
+
 def test_render_several_jobs_to_stdout_labels_each(project: Path) -> None:
     result = run_cli("render", "web", "api", cwd=project)
     assert result.returncode == 0, result.stderr

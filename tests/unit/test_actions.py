@@ -270,7 +270,9 @@ def test_a_check_error_carries_the_warnings_found_before_it(project_dir: Path) -
     service = JOB.replace('type        = "batch"', 'type        = "service"')
     (jobs / "other.nomad.j2").write_text(service.format(id="other", value='"hi"'))  # ND110
     (jobs / "plain.nomad.j2").write_text(
-        JOB.format(id="plain", value='"hello"').replace("GREETING", "DB_PASSWORD")  # ND120
+        JOB.format(id="plain", value='"hello"').replace(  # ND101, ND103: errors
+            'image = "busybox:1.36"', 'image = "busybox:1.36"\n        command = "bin/app daemon"'
+        )
     )
     context, _ = make_context(project_dir, FakeNomad())
     with pytest.raises(ValidationError, match="'plain' has lint errors") as caught:

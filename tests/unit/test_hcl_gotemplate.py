@@ -40,7 +40,7 @@ def test_all_literal_arguments_are_kept() -> None:
 
 
 def test_positions_are_one_based_line_and_column() -> None:
-    text = 'head\n  {{ with secret "x" }}\n{{ key "y" }}'
+    text = 'head\n  {{ with secret "x" }}\n{{ key "y" }}{{ end }}'
     found = find_references(text)
     assert [(r.line, r.column) for r in found] == [(2, 11), (3, 4)]
 
@@ -138,3 +138,62 @@ def test_syntax_errors_carry_positions(text: str, message: str, position: tuple[
 def test_split_service_query(query: str, parts: tuple[str, str | None, str | None]) -> None:
     split = split_service_query(query)
     assert (split.name, split.tag, split.datacenter) == parts
+
+
+# --- Go's text/template parse (issue 10, item 6) ------------------------------------------
+# Each rejected text is rejected by Go's own parser (text/template with consul-template's
+# function names) and each accepted one accepted.
+
+REJECTED = [
+    # (text, message start, line, column of the reported position)
+    ('{{ with secret "kv/app" }}\nx={{ .Data.x }}\n', "missing {{ end }}: the {{ with }}", 1, 4),
+    ('{{ range service "web" }}\n{{ if .Tags }}x{{ end }}\n', "missing {{ end }}", 1, 4),
+    ("a\n{{ if true }}x{{ end }}\n{{ end }}\n", "unexpected {{ end }}", 3, 4),
+    ("port={{.Port}\n", "unclosed action", 1, 6),
+    ("{{.Port}\n{{ end }}\n", "unclosed action", 1, 1),
+    ("x\n{{ else }}\n", "unexpected {{ else }}: it is not inside", 2, 4),
+    (
+        "{{ if true }}a{{ else }}b{{ else }}c{{ end }}",
+        "unexpected {{ else }}: this {{ if }}",
+        1,
+        29,
+    ),
+    ('{{ nomadVars "x" }}', 'function "nomadVars" not defined; did you mean "nomadVar"?', 1, 4),
+    ('{{ key "a" | toUpperCase }}', 'function "toUpperCase" not defined', 1, 14),
+    ('{{ sprig_nosuch "a" }}', 'function "sprig_nosuch" not defined', 1, 4),
+    ("{{ break }}", "{{ break }} outside {{ range }}", 1, 4),
+    ("a {{ }} b", "empty action", 1, 3),
+]
+
+
+@pytest.mark.parametrize(("text", "message", "line", "column"), REJECTED)
+def test_what_go_text_template_rejects(text: str, message: str, line: int, column: int) -> None:
+    with pytest.raises(GoTemplateSyntaxError) as caught:
+        find_references(text)
+    assert caught.value.message.startswith(message)
+    assert (caught.value.line, caught.value.column) == (line, column)
+
+
+ACCEPTED = [
+    "{{ if .A }}a{{ else if .B }}b{{ else }}c{{ end }}",
+    '{{ range $i, $s := service "web" }}{{ if eq $i 0 }}{{ break }}{{ end }}{{ else }}'
+    "none{{ end }}",
+    '{{ with nomadVar "nomad/jobs/app" }}{{ .password }}{{ end }}',
+    '{{ define "x" }}{{ . }}{{ end }}{{ template "x" "y" }}{{ block "b" . }}{{ end }}',
+    '{{ env "HOME" | sprig_upper | printf "%s" }}{{ timestamp }}{{ sockaddr "x" }}',
+    "{{ $x := 1 }}{{ $x = 2 }}{{ if and true (not false) nil }}{{ end }}",
+    '{{/* an {{ if }} in a comment */}}{{- range nomadService "web" -}}{{ .Port }}{{- end -}}',
+    '{{ index .Data "x" }}{{ len (slice "abc" 1) }}{{ add 1 2 | multiply 3 }}',
+    "{{ 1.5e3 }} {{ 0x1F }} {{ -3 }} {{ 'a' }}",
+]
+
+
+@pytest.mark.parametrize("text", ACCEPTED)
+def test_what_go_text_template_accepts(text: str) -> None:
+    find_references(text)
+
+
+def test_custom_delimiters_are_parsed_too() -> None:
+    with pytest.raises(GoTemplateSyntaxError, match="missing"):
+        find_references('[[ with secret "x" ]] {{ end }}', "[[", "]]")
+    find_references('[[ with secret "x" ]]{{ not an action }}[[ end ]]', "[[", "]]")

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from nomad_deploy.checks.lint import RULES, Finding, lint, secret_like_name
+from nomad_deploy.checks.schema import SCHEMA_RULE
 from nomad_deploy.checks.validate import validate_offline
+from nomad_deploy.checks.versions import VERSION_RULE
 from nomad_deploy.jobspec.outline import outline
 from nomad_deploy.jobspec.parse import parse_hcl
 from nomad_deploy.render import RenderedJob, SourceLine
@@ -239,9 +241,20 @@ def test_nd120_literal_secret_in_env(name: str) -> None:
         f'PORT = "${{NOMAD_PORT_http}}"\n        {name} = "hunter2"',
     )
     (finding,) = fired(text, "ND120")
-    assert finding.severity == "error"
+    assert finding.severity == "warning"
     assert finding.location == location(text, name)
     assert "hunter2" not in finding.message
+
+
+def test_nd120_literal_secret_is_a_warning_and_an_error_with_strict() -> None:
+    text = edit(
+        'PORT                 = "${NOMAD_PORT_http}"',
+        'PORT = "${NOMAD_PORT_http}"\n        DB_PASSWORD = "hunter2"',
+    )
+    report = validate_offline(rendered(text))
+    assert [f.rule for f in report.findings] == ["ND120"]
+    assert not report.failed(strict=False)
+    assert report.failed(strict=True)
 
 
 @pytest.mark.parametrize(
@@ -266,10 +279,47 @@ def test_nd120_env_given_as_a_map_attribute() -> None:
     assert len(fired(text, "ND120")) == 1
 
 
-def test_secret_like_names() -> None:
-    assert secret_like_name("PHX_SECRET_KEY_BASE")
-    assert not secret_like_name("SECRET_PATH")
-    assert not secret_like_name("PORT")
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("PHX_SECRET_KEY_BASE", True),
+        ("SECRET_KEY_BASE", True),
+        ("DB_PASSWORD", True),
+        ("MYSQL_ROOT_PASSWORD", True),
+        ("db-password", True),
+        ("dbPassword", True),
+        ("HTTPToken", True),
+        ("GITHUB_TOKEN", True),
+        ("RELEASE_COOKIE", True),
+        ("aws_secret", True),
+        ("AWS_SECRET_ACCESS_KEY", True),
+        ("X_API_KEY", True),
+        ("apiKey", True),
+        ("SSH_PRIVATE_KEY", True),
+        ("GOOGLE_CREDENTIALS", True),
+        ("HTPASSWD", False),  # a part that contains PASSWD is not PASSWD
+        ("REGISTRY_AUTH_HTPASSWD_REALM", False),  # issue 10's example
+        ("REGISTRY_AUTH_HTPASSWD_PATH", False),
+        ("TOKENIZER_MODEL", False),
+        ("SECRETARY_NAME", False),
+        ("KEYCLOAK_URL", False),
+        ("BYPASS_CACHE", False),
+        ("SECRET_PATH", False),
+        ("DB_PASSWORD_FILE", False),
+        ("VAULT_TOKEN_TTL", False),
+        ("PORT", False),
+    ],
+)
+def test_secret_like_names_match_whole_name_parts(name: str, secret: bool) -> None:
+    assert secret_like_name(name) is secret
+
+
+def test_nd120_quiet_for_htpasswd_realm() -> None:
+    text = edit(
+        'PORT                 = "${NOMAD_PORT_http}"',
+        'PORT = "${NOMAD_PORT_http}"\n        REGISTRY_AUTH_HTPASSWD_REALM = "Registry Realm"',
+    )
+    assert fired(text, "ND120") == []
 
 
 def test_nd121_vault_lookup_without_vault_block() -> None:
@@ -322,6 +372,26 @@ def test_nd150_go_template_that_does_not_parse() -> None:
     assert "unclosed action" in finding.message
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("{{ end }}", "", "missing {{ end }}: the {{ with }} here is never closed"),
+        ("{{ end }}", "{{ end }}{{ end }}", "unexpected {{ end }}"),
+        ("{{ .Data.data.skb }}", "{{ .Data.data.skb }", "unclosed action"),
+        ("{{ end }}", "{{ end }}{{ else }}", "unexpected {{ else }}"),
+        ("{{ .Data.data.skb }}", "{{ .Data.data.skb | toUpperCase }}", 'function "toUpperCase"'),
+    ],
+)
+def test_nd150_what_go_text_template_rejects_at_the_template_line(
+    old: str, new: str, message: str
+) -> None:
+    text = edit(old, new)
+    (finding,) = fired(text, "ND150")
+    assert finding.severity == "error"
+    assert message in finding.message
+    assert finding.location == location(text, "with secret")
+
+
 def test_nd151_computed_lookup_is_info() -> None:
     text = edit('secret "kv/data/app"', 'secret (printf "kv/data/%s" "app")')
     (finding,) = fired(text, "ND151")
@@ -360,7 +430,9 @@ def test_rule_ids_are_unique_and_documented() -> None:
     documented = dict(
         re.findall(r"^\| (ND\d{3}) \| (error|warning|info) \|", DOCS.read_text(), re.MULTILINE)
     )
-    assert documented == {rule.id: rule.severity for rule in RULES}
+    # Checks outside the lint table report findings with rule ids of their own.
+    others = {VERSION_RULE: "error", SCHEMA_RULE: "error"}
+    assert documented == {rule.id: rule.severity for rule in RULES} | others
 
 
 def test_nd121_vault_block_inherited_from_group() -> None:

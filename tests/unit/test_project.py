@@ -102,10 +102,10 @@ def test_config_option_names_the_file_from_anywhere(tmp_path: Path) -> None:
     assert set(project.environments) == {"x"}
 
 
-def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError) as caught:
+def test_missing_config_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as caught:  # as a folder is (click): both exit 64
         load_project(config=tmp_path / "nope.toml")
-    assert "cannot read project file" in caught.value.subject
+    assert "no such file" in caught.value.subject
     assert str(tmp_path / "nope.toml") in str(caught.value)
 
 
@@ -219,7 +219,7 @@ def test_ordered_rejects_a_cycle_among_the_jobs_given() -> None:
     [
         ('[[job]]\nname = "a"\ntemplate = "a.j2"\nafter = "b"\n', "after"),
         ('[[job]]\nname = "a"\ntemplate = "a.j2"\nafter = [1]\n', "after"),
-        ('[[job]]\nname = "a"\n', "name and a template"),
+        ('[[job]]\nname = "a"\n', "no 'template'"),
         (
             '[[job]]\nname = "a"\ntemplate = "a.j2"\n[[job]]\nname = "a"\ntemplate = "b.j2"\n',
             "defined twice",
@@ -228,7 +228,7 @@ def test_ordered_rejects_a_cycle_among_the_jobs_given() -> None:
         ('[[job]]\nname = "a"\ntemplate = "a.j2"\ndelimiters = "x"\n', "delimiters"),
         ("[env]\ndev = 1\n", "[env.dev]"),
         ('[env.dev]\nvar_files = "x.yaml"\n', "var_files"),
-        ("vars = 3\n", "[vars]"),
+        ("vars = 3\n", "'vars'"),
     ],
 )
 def test_invalid_project_files_are_config_errors(tmp_path: Path, text: str, needle: str) -> None:
@@ -236,7 +236,7 @@ def test_invalid_project_files_are_config_errors(tmp_path: Path, text: str, need
     with pytest.raises(ConfigError) as caught:
         load_project(cwd=tmp_path)
     assert needle in caught.value.subject
-    assert dict(caught.value.context)["File"] == str(path.resolve())
+    assert dict(caught.value.context)["File"].startswith(str(path.resolve()))
 
 
 def test_toml_syntax_error_has_file_line_and_column(tmp_path: Path) -> None:

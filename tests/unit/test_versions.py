@@ -96,7 +96,7 @@ def test_group_and_job_features() -> None:
         group_extra='    disconnect {\n      lost_after = "1h"\n    }',
         job_extra='  ui {\n    description = "x"\n  }',
     )
-    assert [f.feature.name for f in check(job, parse_version("1.5.6"))] == [
+    assert [f.feature.name for f in check(job, parse_version("1.6.3"))] == [
         "a ui block",
         "a disconnect block",
     ]

@@ -1,0 +1,8 @@
+job "binary-expression" {
+  group "g" {
+    count = 1 + 1
+    task "t" {
+      driver = "exec"
+    }
+  }
+}

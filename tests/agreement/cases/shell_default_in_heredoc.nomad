@@ -1,0 +1,13 @@
+job "shell-default" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      template {
+        data        = <<EOH
+TIMEOUT=${TIMEOUT:-300}
+EOH
+        destination = "local/x"
+      }
+    }
+  }
+}

@@ -1,0 +1,8 @@
+job "unknown-attribute" {
+  group "g" {
+    task "t" {
+      driver = "exec"
+      group  = "oops"
+    }
+  }
+}
