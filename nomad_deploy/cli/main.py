@@ -131,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _asks_for_json(args: list[str]) -> bool:
     """True when the command line holds ``--output json`` (or ``--output=json``)."""
-    return "--output=json" in args or any(
-        word == "--output" and following == "json" for word, following in zip(args, args[1:])
-    )
+    from itertools import pairwise
+
+    return "--output=json" in args or ("--output", "json") in pairwise(args)
 
 
 def _single_dash_hint(args: list[str]) -> str | None:
