@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from nomad_deploy.checks.lint import Finding
-from nomad_deploy.checks.preflight import preflight
+from nomad_deploy.checks.preflight import preflight, registered_services
 from nomad_deploy.checks.validate import ValidationReport, validate_offline
 from nomad_deploy.checks.versions import VERSION_RULE, TargetVersion
 from nomad_deploy.context import Context
@@ -106,13 +106,17 @@ def render_and_check(
             for f in report.findings
             if f.severity == "warning"
         ]
+    # A service one job of this command registers is no missing service for another.
+    registered = frozenset().union(*(registered_services(r.outline) for r in reports))
+    for job, report in zip(jobs, reports, strict=True):
         if not run_preflight:
-            continue
+            break
         for finding in preflight(
             report.outline,
             job.rendered,
             vault=lambda: connections,
             consul=lambda: connections.consul_client,
+            registered_here=registered,
         ):
             if finding.severity == "warning":
                 warnings.append(JobWarning(job.spec.name, finding.location, finding.message))

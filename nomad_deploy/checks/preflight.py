@@ -58,8 +58,12 @@ def preflight(
     *,
     vault: Callable[[], VaultReader],
     consul: Callable[[], ConsulReader],
+    registered_here: frozenset[str] = frozenset(),
 ) -> list[PreflightFinding]:
     """Check every literal lookup in the job's templates; return all findings.
+
+    ``registered_here``: services the jobs of this same command register; a lookup of one
+    of them is no problem even while Consul does not know it yet.
 
     ``vault``/``consul`` are called only when a template needs them, so a job without
     lookups contacts nothing. The data read from Vault is not kept: the reader registers
@@ -73,10 +77,21 @@ def preflight(
                     continue
                 where = rendered.location(ref.line, ref.column)
                 label = f"{group.name}/{task.name}"
+                if ref.kind == "service" and (
+                    split_service_query(ref.argument).name in registered_here
+                ):
+                    continue
                 problem = _check(ref.kind, ref.argument, vault, consul)
                 if problem is not None:
                     findings.append(PreflightFinding(problem[0], where, label, problem[1]))
     return findings
+
+
+def registered_services(outline: JobOutline) -> frozenset[str]:
+    """The service names a job registers (group and task ``service`` blocks, literal)."""
+    names = {service.name for group in outline.groups for service in group.services}
+    names |= {service.name for _, task in outline.tasks() for service in task.services}
+    return frozenset(name for name in names if name)
 
 
 def _check(

@@ -384,8 +384,13 @@ def _labeled(body: Mapping[str, Any], block_type: str) -> list[tuple[str, dict[s
         if IS_BLOCK in entry:  # written without a label
             found.append(("", entry))
         else:
-            for label, inner in entry.items():
-                found.append((label, inner))
+            # One label: a block body. More labels nest further; such a block is the schema
+            # check's "Extraneous label" (ND170), not a part of the outline.
+            found.extend(
+                (label, inner)
+                for label, inner in entry.items()
+                if isinstance(inner, dict) and IS_BLOCK in inner
+            )
     return found
 
 

@@ -311,10 +311,6 @@ def _body(
         else:
             labels = [shields.unshield(str(label.serialize())) for label in child.labels]
             block_type = labels[0]
-            if len(labels) > 2:  # no Nomad job-spec block takes two labels
-                raise syntax_error(
-                    job, f"a {block_type!r} block takes one label, not {len(labels) - 1}", line, 1
-                )
             if block_type in lines:
                 raise syntax_error(job, f"{block_type!r} is both an attribute and a block", line, 1)
             block_lines.setdefault(block_type, line)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -48,6 +48,13 @@ class JobEnvironment(ImmutableSandboxedEnvironment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.budget = Budget()
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``app.update`` is the variable ``update``, not ``dict.update``: in a mapping a
+        key wins over a method of the same name (``items``, ``keys``, ``get``, ...)."""
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
     def check_output(
         self, expression: str, template: str, line: int, callee: Any, value: Any

@@ -63,3 +63,9 @@ def test_shell_length_syntax_is_refused_instead_of_swallowed(tmp_path: Path) -> 
 def test_shell_text_inside_raw_and_real_comments_still_work(tmp_path: Path) -> None:
     text = '{# a comment #}a = "{% raw %}$${#HOSTS[@]} #}done{% endraw %}"\n'
     assert render(tmp_path, text) == 'a = "$${#HOSTS[@]} #}done"\n'
+
+
+@pytest.mark.parametrize("key", ["update", "items", "keys", "values", "get", "pop"])
+def test_a_variable_named_like_a_dict_method_is_the_variable(tmp_path: Path, key: str) -> None:
+    text = f"x = {{{{ app.{key}.min | hcl }}}}\n"
+    assert render(tmp_path, text, app={key: {"min": 3}}) == "x = 3\n"
