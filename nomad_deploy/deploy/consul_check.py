@@ -17,6 +17,12 @@ from typing import Any, Protocol
 from nomad_deploy.deploy.api import Deadline
 from nomad_deploy.deploy.events import ConsulServiceState, Event, Finished, Outcome
 
+# Consul's checks usually pass within moments of Nomad calling the deployment healthy: the
+# first re-read comes soon, later ones back off to one a second (a fixed 1 s poll cost up
+# to a whole second per run).
+FIRST_POLL = 0.1
+MAX_POLL = 1.0
+
 
 class ConsulHealth(Protocol):
     """The Consul call this check makes."""
@@ -57,6 +63,7 @@ def verify_consul_services(
     deadline = Deadline(timeout, clock)
     pending = dict(expected)
     last: dict[str, list[dict[str, Any]]] = {}
+    poll = FIRST_POLL
     while pending:
         for name, want in list(pending.items()):
             instances = consul.service_instances(name, passing=False)
@@ -67,7 +74,8 @@ def verify_consul_services(
                 del pending[name]
         if not pending or deadline.expired():
             break
-        sleep(min(1.0, deadline.remaining()))
+        sleep(min(poll, deadline.remaining()))
+        poll = min(poll * 2, MAX_POLL)
     if not pending:
         return None
     for name, want in pending.items():
