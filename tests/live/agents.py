@@ -9,7 +9,6 @@ keeps its data and log in a temporary directory.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -19,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+
+from tests.harness.cluster_config import MissingValue, fill_placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = ROOT / ".harness" / "bin"
@@ -51,15 +52,10 @@ def free_port() -> int:
 
 def fill_config(name: str, values: dict[str, str | int]) -> str:
     """The text of tests/harness/config/<name> with its ``${NAME}`` placeholders filled."""
-    text = (CONFIG_DIR / name).read_text()
-
-    def replace(match: re.Match[str]) -> str:
-        key = match.group(1)
-        if key not in values:
-            raise HarnessError(f"{name}: no value for ${{{key}}}")
-        return str(values[key])
-
-    return re.sub(r"\$\{([A-Z_]+)\}", replace, text)
+    try:
+        return fill_placeholders(name, (CONFIG_DIR / name).read_text(), values)
+    except MissingValue as missing:
+        raise HarnessError(missing.args[0]) from None
 
 
 def render_config(name: str, values: dict[str, str | int], target: Path) -> Path:

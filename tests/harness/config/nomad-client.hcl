@@ -1,0 +1,48 @@
+# Nomad client only: each Vagrant client VM and each client of the multi-node live tests
+# (several on one machine: own name, ports, data folder and cgroup parent). Tasks get
+# addresses on ${NETWORK_INTERFACE}; Vault tokens come from the server (token workflow).
+name       = "${NODE_NAME}"
+datacenter = "dc1"
+bind_addr  = "${BIND_ADDR}"
+data_dir   = "${DATA_DIR}"
+log_level  = "INFO"
+
+ports {
+  http = ${HTTP_PORT}
+  rpc  = ${RPC_PORT}
+  serf = ${SERF_PORT}
+}
+
+# Nomad refuses to guess an advertise address for a loopback bind.
+advertise {
+  http = "${BIND_ADDR}"
+  rpc  = "${BIND_ADDR}"
+  serf = "${BIND_ADDR}"
+}
+
+client {
+  enabled           = true
+  servers           = ["${SERVER_RPC_ADDR}"]
+  network_interface = "${NETWORK_INTERFACE}"
+  cgroup_parent     = "${CGROUP_PARENT}"
+  options = {
+    # Cloud metadata fingerprinters only slow start-up off-cloud (and the AWS one fails
+    # outright when AWS_CA_BUNDLE is set).
+    "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
+  }
+}
+
+plugin "raw_exec" {
+  config {
+    enabled = true
+  }
+}
+
+consul {
+  address = "${CONSUL_ADDR}"
+}
+
+vault {
+  enabled = true
+  address = "${VAULT_URL}"
+}
