@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nomad_deploy.checks.validate import validate_offline
+from nomad_deploy.checks.versions import TargetVersion, parse_version
 from nomad_deploy.errors import NomadDeployError
 from nomad_deploy.jobspec.model import JobOutline, TaskOutline
 from nomad_deploy.jobspec.outline import outline
@@ -54,7 +55,10 @@ def task(job: JobOutline, name: str) -> TaskOutline:
 def test_bundled_jobs_validate_without_errors_or_warnings(
     project: Project, job: str, env: str
 ) -> None:
-    report = validate_offline(render(project, job, env))
+    # As `nomad-deploy validate --env ENV --offline` does: against the env's nomad_version.
+    known = project.environment(env).nomad_version
+    target = TargetVersion(parse_version(known), env) if known else None
+    report = validate_offline(render(project, job, env), target)
     assert not report.failed(strict=True), report.findings
     # the only note: raw_exec for dev's migrations, whose "database" is a folder on the
     # agent (a dev agent has no host volume); everything else runs under exec

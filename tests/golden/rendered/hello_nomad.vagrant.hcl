@@ -92,9 +92,10 @@ job "hello_nomad" {
         }
       }
 
-      # Workload identity: the Vault role maps the task's JWT to a policy (Nomad >= 1.7).
+      # Token workflow (Nomad < 1.10, the only one before 1.7): the agent creates a
+      # Vault token holding these policies for the task.
       vault {
-        role = "hello_nomad"
+        policies = ["hello_nomad"]
       }
 
       template {
