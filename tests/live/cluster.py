@@ -1,9 +1,11 @@
 """A multi-node Nomad cluster on loopback: one server and N clients, each its own agent.
 
 Started from the same config files and the same rendering code as the Vagrant cluster
-(tests/harness/cluster_config.py, roles ``nomad-server`` and ``nomad-client``); only the
-values differ: free loopback ports, a data folder, a node name and a cgroup parent per
-agent. Consul and Vault are the single-agent ones from agents.py.
+(tests/harness/cluster_config.py, roles ``nomad-server``, ``nomad-client`` and
+``consul-client``); only the values differ: free loopback ports, a data folder, a node name
+and a cgroup parent per agent. Each Nomad client has its own Consul client agent joined to
+the harness's Consul (as each Vagrant client VM has): Nomad clients sharing one Consul
+agent remove each other's service registrations when they sync. Vault is the harness's.
 """
 
 from __future__ import annotations
@@ -58,15 +60,18 @@ class NodePlan:
 
 
 def plan_cluster(
-    workdir: Path, consul_addr: str, vault_url: str, server_token: str, clients: int = 2
+    workdir: Path,
+    consul_serf: str,
+    vault_url: str,
+    server_token: str,
+    clients: int = 2,
 ) -> list[NodePlan]:
-    """The server and ``clients`` clients: names, free ports, folders under ``workdir``."""
+    """The Nomad server, then per client its Consul agent and its Nomad agent: names, free
+    ports and folders under ``workdir``. ``consul_serf`` is the Consul server's serf LAN
+    address the Consul clients join; the Nomad server talks to the first client's Consul."""
     server_rpc = free_port()
-    common: dict[str, str | int] = {
-        "BIND_ADDR": LOOPBACK,
-        "CONSUL_ADDR": consul_addr,
-        "VAULT_URL": vault_url,
-    }
+    consul_http = [free_port() for _ in range(clients)]
+    common: dict[str, str | int] = {"BIND_ADDR": LOOPBACK, "VAULT_URL": vault_url}
     server_home = workdir / "nomad-server"
     nodes = [
         NodePlan(
@@ -74,6 +79,7 @@ def plan_cluster(
             "nomad-server",
             {
                 **common,
+                "CONSUL_ADDR": f"{LOOPBACK}:{consul_http[0]}",
                 "NODE_NAME": "nd-server",
                 "DATA_DIR": str(server_home / "data"),
                 "HTTP_PORT": free_port(),
@@ -90,12 +96,31 @@ def plan_cluster(
     for number in range(1, clients + 1):
         name = f"nd-client{number}"
         home = workdir / f"nomad-client{number}"
+        consul_home = workdir / f"consul-client{number}"
+        nodes.append(
+            NodePlan(
+                f"consul-{name}",
+                "consul-client",
+                {
+                    "NODE_NAME": name,
+                    "BIND_ADDR": LOOPBACK,
+                    "DATA_DIR": str(consul_home / "data"),
+                    "HTTP_PORT": consul_http[number - 1],
+                    "SERVER_PORT": free_port(),
+                    "SERF_LAN_PORT": free_port(),
+                    "SERF_WAN_PORT": free_port(),
+                    "CONSUL_SERVER_ADDR": consul_serf,
+                },
+                consul_home,
+            )
+        )
         nodes.append(
             NodePlan(
                 name,
                 "nomad-client",
                 {
                     **common,
+                    "CONSUL_ADDR": f"{LOOPBACK}:{consul_http[number - 1]}",
                     "NODE_NAME": name,
                     "DATA_DIR": str(home / "data"),
                     "HTTP_PORT": free_port(),
@@ -119,6 +144,7 @@ class Cluster:
     server: NomadAgent
     clients: dict[str, NomadAgent]
     plans: dict[str, NodePlan]
+    consul_clients: list[ConsulAgent] = field(default_factory=list)
     _killed: list[int] = field(default_factory=list)
 
     @property
@@ -175,6 +201,8 @@ class Cluster:
         """Stop every agent (clients first) and whatever a killed agent left running."""
         for agent in reversed(self.agents()):
             agent.stop()
+        for consul in self.consul_clients:
+            consul.stop()
         for pgid in self._killed:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)
@@ -183,26 +211,49 @@ class Cluster:
 def start_cluster(
     workdir: Path, consul: ConsulAgent, vault: VaultAgent, clients: int = 2
 ) -> Cluster:
-    """Render every node's configs, start the server, then the clients; return once each
-    client is ready with raw_exec healthy and Vault accessible."""
+    """Render every node's configs, start the Consul clients, the Nomad server, then the
+    Nomad clients; return once each is ready with raw_exec healthy and Vault accessible."""
+    member = requests.get(f"{consul.address}/v1/agent/self", timeout=10).json()["Member"]
     plans = plan_cluster(
         workdir,
-        consul.address.removeprefix("http://"),
+        f"{member['Addr']}:{member['Port']}",
         vault.address,
         configure_vault_for_nomad(vault),
         clients,
     )
     render_configs(plans)
-    server = _start_node(plans[0], server=True)
-    started: dict[str, NomadAgent] = {}
-    cluster = Cluster(server, started, {plan.name: plan for plan in plans})
+    cluster = Cluster(
+        NomadAgent("unstarted", "", workdir, workdir / "none.log"),
+        {},
+        {plan.name: plan for plan in plans},
+    )
     try:
-        for plan in plans[1:]:
-            started[plan.name] = _start_node(plan, server=False, api=server.address)
+        for plan in plans:
+            if plan.role == "consul-client":
+                cluster.consul_clients.append(_start_consul_client(plan))
+        cluster.server = _start_node(plans[0], server=True)
+        for plan in plans:
+            if plan.role == "nomad-client":
+                cluster.clients[plan.name] = _start_node(
+                    plan, server=False, api=cluster.server.address
+                )
     except BaseException:
         cluster.stop()
         raise
     return cluster
+
+
+def _start_consul_client(plan: NodePlan) -> ConsulAgent:
+    plan.home.mkdir(parents=True, exist_ok=True)
+    agent = ConsulAgent(plan.name, plan.address, plan.home, plan.home / "agent.log")
+
+    def joined() -> bool:
+        leader = requests.get(f"{agent.address}/v1/status/leader", timeout=2)
+        return leader.ok and leader.json() not in ("", None)
+
+    argv = [str(binary("consul")), "agent", f"-config-dir={plan.config_dir}"]
+    _start(agent, argv, joined, 60)
+    return agent
 
 
 def render_configs(plans: list[NodePlan]) -> None:

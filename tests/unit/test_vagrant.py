@@ -61,9 +61,12 @@ def test_the_provisioning_scripts_pass_shellcheck() -> None:
 
 
 def test_the_provisioners_config_step_gives_the_test_clusters_files(tmp_path: Path) -> None:
-    plans = plan_cluster(tmp_path / "cluster", "127.0.0.1:8500", "http://127.0.0.1:8200", "t0k")
+    plans = plan_cluster(tmp_path / "cluster", "127.0.0.1:8301", "http://127.0.0.1:8200", "t0k")
     render_configs(plans)  # what start_cluster does before starting the agents
-    assert [plan.role for plan in plans] == ["nomad-server", "nomad-client", "nomad-client"]
+    assert [plan.role for plan in plans] == [
+        "nomad-server",
+        *["consul-client", "nomad-client"] * 2,
+    ]
     for plan in plans:
         out = tmp_path / "provisioner" / plan.name
         assignments = [f"{key}={value}" for key, value in plan.values.items()]
@@ -78,7 +81,7 @@ def test_the_provisioners_config_step_gives_the_test_clusters_files(tmp_path: Pa
         assert [path.name for path in started_from] == sorted(p.name for p in out.iterdir())
         for path in started_from:
             assert (out / path.name).read_bytes() == path.read_bytes()
-            assert "${" not in path.read_text()
+            assert not re.search(r"\$\{[A-Z_]+\}", path.read_text())
 
 
 def test_the_config_step_names_a_missing_value(tmp_path: Path) -> None:
