@@ -76,6 +76,10 @@ class NomadClient:
         """One evaluation."""
         return self._object(self._get(f"/v1/evaluation/{_id(eval_id)}"))
 
+    def job_evaluations(self, job_id: str) -> list[dict[str, Any]]:
+        """Every evaluation of the job still in Nomad's state."""
+        return self._list(self._get(f"/v1/job/{_id(job_id)}/evaluations"))
+
     def deployment_allocations(self, deployment_id: str) -> list[dict[str, Any]]:
         """Allocation stubs placed by one deployment."""
         return self._list(self._get(f"/v1/deployment/allocations/{_id(deployment_id)}"))

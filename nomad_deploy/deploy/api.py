@@ -43,6 +43,10 @@ class NomadAPI(Protocol):
         """One evaluation."""
         ...
 
+    def job_evaluations(self, job_id: str) -> list[dict[str, Any]]:
+        """Every evaluation of the job."""
+        ...
+
     def deployment_allocations(self, deployment_id: str) -> list[dict[str, Any]]:
         """Allocation stubs placed by one deployment."""
         ...

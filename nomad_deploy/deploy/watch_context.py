@@ -58,13 +58,25 @@ class WatchContext:
     clock: Callable[[], float] = time.monotonic
 
     def placement_still_blocked(self, blocked_evals: Mapping[str, int]) -> bool:
-        """True while a blocked evaluation from the registration is still waiting."""
+        """True while a blocked evaluation from the registration, or one that replaced
+        it, is still waiting for capacity.
+
+        Nomad keeps one blocked evaluation per job: each later evaluation of the job (the
+        deployment watcher makes one whenever allocations turn healthy) cancels the
+        blocked one and blocks anew, so the registration's may be canceled while
+        placement is still waiting.
+        """
         api = self.session.api
+        superseded = False
         for eval_id in blocked_evals:
-            evaluation = self.session.read(partial(api.evaluation, eval_id))
-            if evaluation.get("Status") == "blocked":
+            status = self.session.read(partial(api.evaluation, eval_id)).get("Status")
+            if status == "blocked":
                 return True
-        return False
+            superseded = superseded or status in ("canceled", "cancelled")
+        if not superseded:
+            return False
+        evaluations = self.session.read(partial(api.job_evaluations, self.job_id))
+        return any(evaluation.get("Status") == "blocked" for evaluation in evaluations)
 
     def unplaceable(self, blocked_evals: Mapping[str, int]) -> Finished:
         """The Finished event for allocations that still cannot be placed."""

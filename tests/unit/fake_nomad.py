@@ -73,6 +73,9 @@ class FakeNomad:
     def evaluation(self, eval_id: str) -> dict[str, Any]:
         return dict(self._answer("evaluation", eval_id))
 
+    def job_evaluations(self, job_id: str) -> list[dict[str, Any]]:
+        return list(self._answer("evaluations", job_id))
+
     def deployment_allocations(self, deployment_id: str) -> list[dict[str, Any]]:
         return list(self._answer("deployment_allocations", deployment_id))
 

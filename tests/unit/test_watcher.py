@@ -151,6 +151,55 @@ def test_unplaceable_allocations_end_the_watch_while_the_blocked_eval_waits() ->
     assert failure.group == "web" and any("plan9" in line for line in failure.metrics)
 
 
+def scale_deployment(status: str = "running") -> dict[str, Any]:
+    """500 wanted, 196 placed and healthy: the rest waits for capacity."""
+    return deployment("d1", status, **group(DesiredTotal=500, PlacedAllocs=196, HealthyAllocs=196))
+
+
+def blocked_registration(nomad: FakeNomad) -> FakeNomad:
+    metric = {"NodesEvaluated": 1, "NodesExhausted": 1, "DimensionExhausted": {"disk": 1}}
+    return nomad.script(
+        "evaluation",
+        "e1",
+        complete_eval(DeploymentID="d1", FailedTGAllocs={"web": metric}, BlockedEval="b1"),
+    )
+
+
+def test_unplaceable_when_the_registrations_blocked_eval_was_replaced_by_another() -> None:
+    # Seen with 500 allocations: each deployment-watcher evaluation cancels the job's
+    # blocked evaluation and blocks anew; the watcher must not wait for the progress
+    # deadline because the registration's own blocked evaluation is canceled.
+    nomad = blocked_registration(FakeNomad())
+    nomad.script("evaluation", "b1", {"ID": "b1", "Status": "canceled"})
+    nomad.script(
+        "evaluations",
+        "web",
+        [{"ID": "b1", "Status": "canceled"}, {"ID": "b3", "Status": "blocked"}],
+    )
+    # Without a verdict the watch would run to Nomad's progress deadline.
+    deadline = deployment("d1", "failed", "Failed due to progress deadline")
+    nomad.script("deployment", "d1", *[scale_deployment()] * 3, deadline)
+    nomad.script("deployment_allocations", "d1", [])
+    finished, _ = watch(nomad)
+    assert finished.outcome is Outcome.UNPLACEABLE
+    assert "500" not in finished.message and "allocation(s) could not be placed" in finished.message
+
+
+def test_a_canceled_blocked_eval_with_none_left_keeps_following_the_deployment() -> None:
+    nomad = blocked_registration(FakeNomad())
+    nomad.script("evaluation", "b1", {"ID": "b1", "Status": "canceled"})
+    nomad.script("evaluations", "web", [{"ID": "b1", "Status": "canceled"}])
+    nomad.script(
+        "deployment",
+        "d1",
+        scale_deployment(),
+        deployment("d1", "successful", **group(DesiredTotal=500, PlacedAllocs=500)),
+    )
+    finished, _ = watch(nomad)
+    assert finished.outcome is Outcome.SUCCESSFUL
+    assert ("evaluations", "web") in nomad.calls
+
+
 def test_batch_job_judged_by_its_allocations() -> None:
     nomad = FakeNomad().script("evaluation", "e1", complete_eval())
     nomad.script(
