@@ -26,12 +26,16 @@ render_configs consul-client /etc/consul.d \
 systemd_unit consul /usr/local/bin/consul agent -config-dir=/etc/consul.d
 wait_http "http://$NODE_IP:8500/v1/status/leader"
 
+# The host volume hello_nomad_migrate keeps its state in (owned by the task user).
+install -d -o hello_nomad -g hello_nomad -m 0750 /opt/hello_nomad/data
+
 iface=$(interface_of "$NODE_IP")
 [ -n "$iface" ] || { log "error: no interface holds $NODE_IP"; exit 1; }
 render_configs nomad-client /etc/nomad.d \
   NODE_NAME="$NODE_NAME" BIND_ADDR="$NODE_IP" DATA_DIR=/opt/nomad \
   HTTP_PORT=4646 RPC_PORT=4647 SERF_PORT=4648 \
   SERVER_RPC_ADDR="$SERVER_IP:4647" NETWORK_INTERFACE="$iface" CGROUP_PARENT=nomad.slice \
+  HELLO_NOMAD_DATA=/opt/hello_nomad/data \
   CONSUL_ADDR="$NODE_IP:8500" VAULT_URL="http://$SERVER_IP:8200" >/dev/null
 systemd_unit nomad /usr/local/bin/nomad agent -config=/etc/nomad.d
 wait_http "http://$NODE_IP:4646/v1/agent/self"

@@ -130,6 +130,7 @@ def plan_cluster(
                     "NETWORK_INTERFACE": "lo",
                     # Two clients on one machine must not share Nomad's cgroups.
                     "CGROUP_PARENT": f"/nomad-deploy-{name}",
+                    "HELLO_NOMAD_DATA": str(home / "hello_nomad_data"),
                 },
                 home,
             )
@@ -264,6 +265,8 @@ def render_configs(plans: list[NodePlan]) -> None:
 
 def _start_node(plan: NodePlan, *, server: bool, api: str = "") -> NomadAgent:
     plan.home.mkdir(parents=True, exist_ok=True)
+    if "HELLO_NOMAD_DATA" in plan.values:
+        Path(str(plan.values["HELLO_NOMAD_DATA"])).mkdir(parents=True, exist_ok=True)
     agent = NomadAgent(plan.name, plan.address, plan.home, plan.home / "agent.log")
     name = str(plan.values["NODE_NAME"])
 

@@ -30,6 +30,13 @@ client {
     # outright when AWS_CA_BUNDLE is set).
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
   }
+
+  # Where the bundled hello_nomad_migrate job keeps its state (jobs/vars/common.yaml
+  # hello_nomad.migrate.volume); the folder must exist before the agent starts.
+  host_volume "hello_nomad_data" {
+    path      = "${HELLO_NOMAD_DATA}"
+    read_only = false
+  }
 }
 
 plugin "raw_exec" {
