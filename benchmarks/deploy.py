@@ -121,6 +121,9 @@ def run_versus_nomad(address: str, runs: int) -> None:
 
     # One untimed run each first: the first start of a tool pays one-off costs (page
     # cache, python-hcl2's parser cache when scripts/setup did not build it).
+    # Nomad finishes a deployment on a roughly one-second beat, so start-up time shows
+    # as whole seconds once the machine is loaded: print the load with the numbers.
+    print(f"load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     warm = {tool: timed(argv(tool, f"warm-{tool}", []), env, workdir) for tool in ("nomad", "nd")}
     print(f"warm-up (untimed): nomad {warm['nomad']:.2f}s, nomad-deploy {warm['nd']:.2f}s")
     for variant, flags in VARIANTS.items():
