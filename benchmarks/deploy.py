@@ -69,23 +69,28 @@ def rendered(job_id: str, version: str) -> RenderedJob:
     )
 
 
-def requests_per_watch(address: str) -> None:
-    client = NomadClient(NomadSettings(address=address))
+def watch_requests(client: NomadClient, job: RenderedJob, options: DeployOptions) -> str:
+    """Deploy ``job`` in process; a line comparing the watcher's requests with the state
+    changes it saw (target: at most changes + 3)."""
     changes: list[Event] = []
 
     def emit(event: Event) -> None:
         if isinstance(event, DeploymentUpdate | EvaluationUpdate | AllocationsUpdate):
             changes.append(event)
 
+    result = deploy_job(client, job, options, emit=emit)
+    verdict = "OK" if result.requests <= len(changes) + 3 else "OVER"
+    return (
+        f"outcome={result.finished.outcome.value} state changes seen={len(changes)} "
+        f"watcher requests={result.requests} target<={len(changes) + 3} {verdict}"
+    )
+
+
+def requests_per_watch(address: str) -> None:
+    client = NomadClient(NomadSettings(address=address))
     for version in ("1", "2"):
-        changes.clear()
-        result = deploy_job(client, rendered("bench-watch", version), DeployOptions(), emit=emit)
-        print(
-            f"watch (version {version}): outcome={result.finished.outcome.value} "
-            f"state changes seen={len(changes)} watcher requests={result.requests} "
-            f"target<={len(changes) + 3} "
-            f"{'OK' if result.requests <= len(changes) + 3 else 'OVER'}"
-        )
+        line = watch_requests(client, rendered("bench-watch", version), DeployOptions())
+        print(f"watch (version {version}): {line}")
 
 
 VARIANTS: dict[str, list[str]] = {

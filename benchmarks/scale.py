@@ -28,14 +28,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.deploy import watch_requests  # noqa: E402
 from nomad_deploy.clients.nomad import NomadClient, NomadSettings  # noqa: E402
-from nomad_deploy.deploy.events import (  # noqa: E402
-    AllocationsUpdate,
-    DeploymentUpdate,
-    EvaluationUpdate,
-    Event,
-)
-from nomad_deploy.deploy.pipeline import DeployOptions, deploy_job  # noqa: E402
+from nomad_deploy.deploy.pipeline import DeployOptions  # noqa: E402
 from nomad_deploy.deploy.watch_context import WatchOptions  # noqa: E402
 from nomad_deploy.render import RenderedJob  # noqa: E402
 from tests.live.agents import binary, start_consul, start_nomad, start_vault  # noqa: E402
@@ -167,22 +162,11 @@ def run_nomad(path: Path, env: dict[str, str]) -> float:
 
 def requests_per_watch(address: str, count: int) -> None:
     """The same deploy in process: requests made against state changes seen."""
-    client = NomadClient(NomadSettings(address=address))
-    changes: list[Event] = []
-
-    def emit(event: Event) -> None:
-        if isinstance(event, DeploymentUpdate | EvaluationUpdate | AllocationsUpdate):
-            changes.append(event)
-
     text = JOB.format(job_id="scale-requests", count=count)
-    rendered = RenderedJob("scale-requests", Path("scale.nomad.hcl"), text, ())
+    job = RenderedJob("scale-requests", Path("scale.nomad.hcl"), text, ())
     options = DeployOptions(watch=WatchOptions(timeout=900))
-    result = deploy_job(client, rendered, options, emit=emit)
-    verdict = "OK" if result.requests <= len(changes) + 3 else "OVER"
-    print(
-        f"in process: outcome={result.finished.outcome.value} state changes seen={len(changes)} "
-        f"watcher requests={result.requests} target<={len(changes) + 3} {verdict}"
-    )
+    line = watch_requests(NomadClient(NomadSettings(address=address)), job, options)
+    print(f"in process: {line}")
 
 
 def purge(address: str, job_id: str) -> None:
