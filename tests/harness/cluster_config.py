@@ -26,8 +26,8 @@ ROLES: dict[str, tuple[str, ...]] = {
     "consul-client": ("consul.hcl", "consul-client.hcl"),
     "vault": ("vault.hcl",),
     "vault-policies": ("vault-nomad-policy.hcl", "vault-nomad-server-policy.hcl"),
-    "nomad-server": ("nomad-server.hcl",),
-    "nomad-client": ("nomad-client.hcl",),
+    "nomad-server": ("nomad-agent.hcl", "nomad-server.hcl"),
+    "nomad-client": ("nomad-agent.hcl", "nomad-client.hcl"),
 }
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)\}")

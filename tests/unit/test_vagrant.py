@@ -92,7 +92,7 @@ def test_the_config_step_names_a_missing_value(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 2
-    assert "nomad-client.hcl: no value for ${" in done.stderr
+    assert "nomad-agent.hcl: no value for ${" in done.stderr
 
 
 def provisioner_calls(script: Path) -> list[tuple[str, set[str]]]:

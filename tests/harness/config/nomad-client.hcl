@@ -1,25 +1,7 @@
 # Nomad client only: each Vagrant client VM and each client of the multi-node live tests
 # (several on one machine: own name, ports, data folder and cgroup parent). Tasks get
 # addresses on ${NETWORK_INTERFACE}; Vault tokens come from the server (token workflow).
-name       = "${NODE_NAME}"
-datacenter = "dc1"
-bind_addr  = "${BIND_ADDR}"
-data_dir   = "${DATA_DIR}"
-log_level  = "INFO"
-
-ports {
-  http = ${HTTP_PORT}
-  rpc  = ${RPC_PORT}
-  serf = ${SERF_PORT}
-}
-
-# Nomad refuses to guess an advertise address for a loopback bind.
-advertise {
-  http = "${BIND_ADDR}"
-  rpc  = "${BIND_ADDR}"
-  serf = "${BIND_ADDR}"
-}
-
+# Used with nomad-agent.hcl (what every agent shares: name, addresses, ports, Consul).
 client {
   enabled           = true
   servers           = ["${SERVER_RPC_ADDR}"]
@@ -43,10 +25,6 @@ plugin "raw_exec" {
   config {
     enabled = true
   }
-}
-
-consul {
-  address = "${CONSUL_ADDR}"
 }
 
 vault {
