@@ -119,10 +119,12 @@ def render_text(
             suggestion="define it in a var file, or pass --var NAME=...",
         ) from error
     except RecursionError as error:
+        location = _location(error, template)
+        _release_quietly(error)
         raise RenderError(
             "render failed: recursion too deep (a macro, include or extends that calls itself?)",
-            [("Template", _location(error, template)), ("Job", job_name)],
-        ) from error
+            [("Template", location), ("Job", job_name)],
+        ) from None
     except MemoryError as error:
         raise RenderError(
             "render failed: out of memory (a value grows too large)",
@@ -139,6 +141,22 @@ def render_text(
     )
     secrets = resolvers.secrets() if resolvers is not None else frozenset()
     return RenderedJob(job_name, template, text, source_map, secrets)
+
+
+def _release_quietly(error: BaseException) -> None:
+    """Free the frames of a too-deep render now. They hold the suspended generators of the
+    nested includes, whose clean-up fails again for want of stack; left to the garbage
+    collector, that failure is printed later as "Exception ignored in ..." to stderr."""
+    import gc
+    import sys
+
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda _report: None
+    try:
+        error.__traceback__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
 
 
 def _source_line(error: jinja2.TemplateSyntaxError) -> str:
