@@ -82,4 +82,7 @@ def strip_markers(
             pending.append(len(result))
             result.append(None)
     text = marker.sub("", marked)
-    return text, tuple(entry or last for entry in result)
+    # Lines after the last marker come from the template's last line, which ends without
+    # a newline and so carries no marker: the line after the last marked one.
+    after_last = SourceLine(last.template, last.line + 1) if last is not fallback else fallback
+    return text, tuple(entry or after_last for entry in result)

@@ -69,3 +69,12 @@ def test_shell_text_inside_raw_and_real_comments_still_work(tmp_path: Path) -> N
 def test_a_variable_named_like_a_dict_method_is_the_variable(tmp_path: Path, key: str) -> None:
     text = f"x = {{{{ app.{key}.min | hcl }}}}\n"
     assert render(tmp_path, text, app={key: {"min": 3}}) == "x = 3\n"
+
+
+def test_a_last_line_without_newline_maps_to_its_own_line(tmp_path: Path) -> None:
+    path = tmp_path / "job.nomad.j2"
+    path.write_text('job "x" {\n  a = 1\n}\nb = {{ v }} c')
+    rendered = render_text(path, {"v": "x y"})
+    assert rendered.text.endswith("b = x y c")
+    assert rendered.origin(4).line == 4
+    assert rendered.origin(3).line == 3
