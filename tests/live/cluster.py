@@ -147,6 +147,7 @@ class Cluster:
     plans: dict[str, NodePlan]
     consul_clients: list[ConsulAgent] = field(default_factory=list)
     _killed: list[int] = field(default_factory=list)
+    workdir: Path | None = None
 
     @property
     def address(self) -> str:
@@ -207,6 +208,39 @@ class Cluster:
         for pgid in self._killed:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)
+        if self.workdir is not None:
+            reap(self.workdir)
+
+
+def reap(folder: Path) -> int:
+    """SIGKILL every process whose command line or environment names ``folder``, and
+    their descendants (nginx workers clear their environment): the executors and tasks
+    that Nomad clients leave running when they stop (by design, to re-attach after a
+    restart) or die. Returns how many were killed."""
+    marker = str(folder).encode()
+    parents: dict[int, int] = {}
+    matched: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            seen = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        if marker in seen:
+            matched.add(int(entry.name))
+    doomed = set(matched)
+    grown = True
+    while grown:
+        children = {pid for pid, parent in parents.items() if parent in doomed} - doomed
+        grown = bool(children)
+        doomed |= children
+    for pid in doomed:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return len(doomed)
 
 
 def start_cluster(
@@ -227,6 +261,7 @@ def start_cluster(
         NomadAgent("unstarted", "", workdir, workdir / "none.log"),
         {},
         {plan.name: plan for plan in plans},
+        workdir=workdir,
     )
     try:
         for plan in plans:
