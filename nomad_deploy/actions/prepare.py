@@ -72,8 +72,9 @@ def render_and_check(
     *,
     run_preflight: bool = True,
 ) -> CheckedJobs:
-    """Render ``refs`` and check each offline (syntax, structure, lint) and, with
-    ``run_preflight``, its templates' Vault paths, Consul keys and services.
+    """Render ``refs`` and check each offline (syntax, structure, lint, and the job-spec
+    features the cluster's Nomad version has, read first) and, with ``run_preflight``, its
+    templates' Vault paths, Consul keys and services.
 
     Raises the first job's HclSyntaxError/ValidationError (lint errors included; warnings
     are returned), then one PreflightError naming every preflight error of every job; a
