@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nomad_deploy.errors import UsageError
-from nomad_deploy.jobspec.literals import IS_BLOCK as _IS_BLOCK
+from nomad_deploy.jobspec.blocks import labeled_blocks
 from nomad_deploy.jobspec.literals import START_LINE as _START_LINE
 
 Version = tuple[int, int, int]
@@ -112,24 +112,6 @@ class VersionFinding:
         )
 
 
-def _blocks(body: Mapping[str, Any], block_type: str) -> list[tuple[str, dict[str, Any]]]:
-    """``block_type "label" { }`` blocks of a parsed body as (label, inner); "" if none."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    entries = body.get(block_type)
-    if not isinstance(entries, list):
-        return found
-    for entry in entries:
-        if not isinstance(entry, dict):
-            continue
-        if _IS_BLOCK in entry:
-            found.append(("", entry))
-        else:
-            found.extend(
-                (str(label), inner) for label, inner in entry.items() if isinstance(inner, dict)
-            )
-    return found
-
-
 def _line(body: Mapping[str, Any]) -> int:
     line = body.get(_START_LINE)
     return line if isinstance(line, int) else 1
@@ -137,13 +119,13 @@ def _line(body: Mapping[str, Any]) -> int:
 
 def _scopes(parsed: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
     """Every job, group and task body as (kind, path, body)."""
-    for job_name, job in _blocks(parsed, "job"):
+    for job_name, job in labeled_blocks(parsed, "job"):
         job_path = f'job "{job_name}"'
         yield "job", job_path, job
-        for group_name, group in _blocks(job, "group"):
+        for group_name, group in labeled_blocks(job, "group"):
             group_path = f'{job_path} > group "{group_name}"'
             yield "group", group_path, group
-            for task_name, task in _blocks(group, "task"):
+            for task_name, task in labeled_blocks(group, "task"):
                 yield "task", f'{group_path} > task "{task_name}"', task
 
 
@@ -156,7 +138,7 @@ def _in(
         for kind, path, body in _scopes(parsed):
             if kind not in kinds:
                 continue
-            for label, inner in _blocks(body, block):
+            for label, inner in labeled_blocks(body, block):
                 if test(label, inner):
                     shown = f'{block} "{label}"' if label else block
                     # The job is named in the error's context; the path starts below it.

@@ -12,10 +12,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from nomad_deploy.errors import ValidationError
+from nomad_deploy.jobspec.blocks import labeled_blocks, unlabeled_blocks
 from nomad_deploy.jobspec.gotemplate import GoTemplateRef, GoTemplateSyntaxError, find_references
 from nomad_deploy.jobspec.literals import (
     COLUMNS,
-    IS_BLOCK,
     LINES,
     META_KEYS,
     START_LINE,
@@ -82,7 +82,7 @@ def outline(parsed: Mapping[str, Any], job: RenderedJob) -> JobOutline:
     ``task`` written directly in the job becomes a group of its own name, as Nomad does.
     """
     problems = _Problems(job)
-    jobs = _labeled(parsed, "job")
+    jobs = labeled_blocks(parsed, "job")
     if len(jobs) != 1:
         where = [body[START_LINE] for _, body in jobs]
         detail = (
@@ -98,11 +98,11 @@ def outline(parsed: Mapping[str, Any], job: RenderedJob) -> JobOutline:
     job_update = _mapping(body, "update")
     groups: list[GroupOutline] = []
     seen_groups: set[str] = set()
-    group_bodies = _labeled(body, "group")
+    group_bodies = labeled_blocks(body, "group")
     # Nomad turns each task written directly in the job into a group of the same name.
     group_bodies += [
         (name, {"task": [{name: task}], START_LINE: task[START_LINE]})
-        for name, task in _labeled(body, "task")
+        for name, task in labeled_blocks(body, "task")
     ]
     for group_name, group_body in group_bodies:
         if group_name in seen_groups:
@@ -131,15 +131,15 @@ def outline(parsed: Mapping[str, Any], job: RenderedJob) -> JobOutline:
 
 def _dynamic(body: Mapping[str, Any], block_type: str) -> bool:
     """True when ``body`` generates ``block_type`` blocks with ``dynamic "block_type"``."""
-    return any(label == block_type for label, _ in _labeled(body, "dynamic"))
+    return any(label == block_type for label, _ in labeled_blocks(body, "dynamic"))
 
 
 def _has_gateway(group: Mapping[str, Any]) -> bool:
     """True when one of the group's services is a Connect gateway."""
     return any(
-        _unlabeled(connect, "gateway")
-        for service in _unlabeled(group, "service")
-        for connect in _unlabeled(service, "connect")
+        unlabeled_blocks(connect, "gateway")
+        for service in unlabeled_blocks(group, "service")
+        for connect in unlabeled_blocks(service, "connect")
     )
 
 
@@ -158,7 +158,7 @@ def _group(
     )
     tasks: list[TaskOutline] = []
     seen: set[str] = set()
-    for task_name, task_body in _labeled(body, "task"):
+    for task_name, task_body in labeled_blocks(body, "task"):
         if task_name in seen:
             problems.refused_at_registration(
                 f"task {task_name!r} is defined twice in group {name!r}", task_body[START_LINE]
@@ -166,7 +166,7 @@ def _group(
         seen.add(task_name)
         inherited_vault = _first(body, "vault") or job_vault
         tasks.append(_task(task_name, task_body, inherited_vault, problems))
-    services = tuple(_service(s) for s in _unlabeled(body, "service"))
+    services = tuple(_service(s) for s in unlabeled_blocks(body, "service"))
     if not tasks and not _dynamic(body, "task") and not _has_gateway(body):
         # A Connect gateway service is enough: Nomad adds its task at registration.
         problems.refused_at_registration(f"group {name!r} has no task", body[START_LINE])
@@ -180,7 +180,9 @@ def _group(
         tasks=tuple(tasks),
         line=body[START_LINE],
         ports=tuple(
-            port for network in _unlabeled(body, "network") for port, _ in _labeled(network, "port")
+            port
+            for network in unlabeled_blocks(body, "network")
+            for port, _ in labeled_blocks(network, "port")
         ),
     )
 
@@ -197,7 +199,7 @@ def _task(
         problems.refused_at_registration(f"task {name!r} has no driver", body[START_LINE])
     vault = _first(body, "vault") or inherited_vault
     entries = _env_entries(body)
-    lifecycle = _unlabeled(body, "lifecycle")
+    lifecycle = unlabeled_blocks(body, "lifecycle")
     return TaskOutline(
         name=name,
         driver=driver or "",
@@ -208,11 +210,11 @@ def _task(
         env_entries=entries,
         vault=value_of(vault) if vault is not None else None,
         vault_line=vault[START_LINE] if vault is not None else None,
-        templates=tuple(_template(t) for t in _unlabeled(body, "template")),
-        services=tuple(_service(s) for s in _unlabeled(body, "service")),
+        templates=tuple(_template(t) for t in unlabeled_blocks(body, "template")),
+        services=tuple(_service(s) for s in unlabeled_blocks(body, "service")),
         line=body[START_LINE],
         config=_mapping(body, "config") or {},
-        artifacts=tuple(_artifact(a) for a in _unlabeled(body, "artifact")),
+        artifacts=tuple(_artifact(a) for a in unlabeled_blocks(body, "artifact")),
         lifecycle_hook=_string(lifecycle[0], "hook") if lifecycle else None,
     )
 
@@ -261,7 +263,7 @@ def _env_entries(body: Mapping[str, Any]) -> tuple[EnvEntry, ...]:
     """``env { K = "v" }`` blocks and an ``env = { K = "v" }`` map attribute."""
     entries: list[EnvEntry] = []
     sources: list[tuple[Mapping[str, Any], Mapping[str, int], int]] = []
-    for block in _unlabeled(body, "env"):
+    for block in unlabeled_blocks(body, "env"):
         sources.append((block, block.get(LINES, {}), block[START_LINE]))
     attribute = body.get("env")
     if isinstance(attribute, dict):
@@ -359,7 +361,7 @@ def _service(body: Mapping[str, Any]) -> ServiceOutline:
                 check_restart=_mapping(check, "check_restart"),
                 line=check[START_LINE],
             )
-            for check in _unlabeled(body, "check")
+            for check in unlabeled_blocks(body, "check")
         ),
         check_restart=_mapping(body, "check_restart"),
         line=body[START_LINE],
@@ -377,36 +379,8 @@ def _artifact(body: Mapping[str, Any]) -> ArtifactOutline:
     )
 
 
-def _labeled(body: Mapping[str, Any], block_type: str) -> list[tuple[str, dict[str, Any]]]:
-    """``block_type "label" { ... }`` blocks of ``body`` as (label, inner body)."""
-    found: list[tuple[str, dict[str, Any]]] = []
-    for entry in _block_entries(body, block_type):
-        if IS_BLOCK in entry:  # written without a label
-            found.append(("", entry))
-        else:
-            # One label: a block body. More labels nest further; such a block is the schema
-            # check's "Extraneous label" (ND170), not a part of the outline.
-            found.extend(
-                (label, inner)
-                for label, inner in entry.items()
-                if isinstance(inner, dict) and IS_BLOCK in inner
-            )
-    return found
-
-
-def _unlabeled(body: Mapping[str, Any], block_type: str) -> list[dict[str, Any]]:
-    return [entry for entry in _block_entries(body, block_type) if IS_BLOCK in entry]
-
-
-def _block_entries(body: Mapping[str, Any], block_type: str) -> list[dict[str, Any]]:
-    entries = body.get(block_type)
-    if not isinstance(entries, list):
-        return []
-    return [entry for entry in entries if isinstance(entry, dict)]
-
-
 def _first(body: Mapping[str, Any], block_type: str) -> dict[str, Any] | None:
-    blocks = _unlabeled(body, block_type)
+    blocks = unlabeled_blocks(body, block_type)
     return blocks[0] if blocks else None
 
 
@@ -417,7 +391,7 @@ def _string(body: Mapping[str, Any], name: str) -> str | None:
 
 def _mapping(body: Mapping[str, Any], name: str) -> dict[str, Any] | None:
     """A block (first of that type) or a map attribute, decoded; None when absent."""
-    blocks = _unlabeled(body, name)
+    blocks = unlabeled_blocks(body, name)
     if blocks:
         return dict(value_of(blocks[0]))
     raw = body.get(name)

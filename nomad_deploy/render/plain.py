@@ -30,6 +30,11 @@ def read_plain_job(template: Path, name: str) -> RenderedJob:
             f"job file is not UTF-8 text (byte 0x{data[error.start]:02x})",
             [("File", f"{display_path(template)}:{line}"), ("Job", name)],
         ) from error
+    return plain_rendered_job(name, template, text)
+
+
+def plain_rendered_job(name: str, template: Path, text: str) -> RenderedJob:
+    """``text`` as the job ``name`` read from ``template``: line N came from line N."""
     count = text.count("\n") + (0 if text.endswith("\n") else 1)
     source_map = tuple(SourceLine(template, line) for line in range(1, max(count, 1) + 1))
     return RenderedJob(name, template, text, source_map)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from nomad_deploy.checks.validate import validate_offline
-from nomad_deploy.render import RenderedJob, SourceLine
+from nomad_deploy.render import RenderedJob
+from nomad_deploy.render.plain import plain_rendered_job
 
 TASK_TWO_LABELS = (
     'job "x" {\n  group "g" {\n    task "a" "x" {\n      driver = "docker"\n    }\n  }\n}\n'
@@ -18,9 +19,7 @@ CONFIG_LABELS = (
 
 
 def job(text: str) -> RenderedJob:
-    path = Path("x.nomad")
-    lines = tuple(SourceLine(path, i) for i in range(1, text.count("\n") + 2))
-    return RenderedJob("x", path, text, lines)
+    return plain_rendered_job("x", Path("x.nomad"), text)
 
 
 def test_a_task_with_two_labels_is_an_extraneous_label_at_its_line() -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from nomad_deploy.checks.preflight import preflight, registered_services
 from nomad_deploy.checks.validate import validate_offline
-from nomad_deploy.render import RenderedJob, SourceLine
+from nomad_deploy.render import RenderedJob
+from nomad_deploy.render.plain import plain_rendered_job
 
 APP = """\
 job "app" {
@@ -53,9 +54,7 @@ class EmptyConsul:
 
 
 def job(name: str, text: str) -> RenderedJob:
-    path = Path(f"{name}.nomad")
-    lines = tuple(SourceLine(path, i) for i in range(1, text.count("\n") + 2))
-    return RenderedJob(name, path, text, lines)
+    return plain_rendered_job(name, Path(f"{name}.nomad"), text)
 
 
 def test_services_registered_by_the_same_command_are_not_reported() -> None:

@@ -11,7 +11,8 @@ from nomad_deploy.checks.versions import TargetVersion, check, format_version, p
 from nomad_deploy.errors import ConfigError, UsageError
 from nomad_deploy.jobspec.parse import parse_hcl
 from nomad_deploy.project import load_project
-from nomad_deploy.render import RenderedJob, SourceLine
+from nomad_deploy.render import RenderedJob
+from nomad_deploy.render.plain import plain_rendered_job
 
 
 def parsed(task_body: str, group_extra: str = "", job_extra: str = "") -> dict[str, object]:
@@ -26,9 +27,7 @@ def parsed(task_body: str, group_extra: str = "", job_extra: str = "") -> dict[s
   }}
 }}
 """
-    path = Path("app.nomad.hcl")
-    lines = tuple(SourceLine(path, i) for i in range(1, text.count("\n") + 2))
-    return parse_hcl(RenderedJob(name="app", template=path, text=text, source_map=lines))
+    return parse_hcl(plain_rendered_job("app", Path("app.nomad.hcl"), text))
 
 
 ROLE = 'vault {\n  role = "app"\n}'
@@ -148,9 +147,7 @@ def rendered_job(task_body: str) -> RenderedJob:
   }}
 }}
 """
-    path = Path("app.nomad.hcl")
-    lines = tuple(SourceLine(path, i) for i in range(1, text.count("\n") + 2))
-    return RenderedJob(name="app", template=path, text=text, source_map=lines)
+    return plain_rendered_job("app", Path("app.nomad.hcl"), text)
 
 
 def rules(task_body: str, version: str | None) -> list[tuple[str, str]]:
