@@ -32,6 +32,7 @@ Examples:
   nomad-deploy run hello_nomad --check-index 42 --output json
   nomad-deploy run hello_nomad --env staging,prod --gate 2m   # staged rollout
   nomad-deploy run hello_nomad --rollout        # the stages of [rollout] in the project
+  (a rollout exits with the code of the stage that stopped it; a failed gate is 4)
 
 \b
 {EXIT_CODES_HELP}"""
