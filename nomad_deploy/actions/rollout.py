@@ -186,15 +186,24 @@ def rollout(
     warnings = _check_every_stage(contexts, options.run, check_stage)
     stages = _Stages(options.run, emit, on_plan, on_stage, run_stage, hold or _hold, clock)
     results: list[StageResult] = []
+    skip_as: str | None = None  # how a stage that will not run is reported
     for number, stage in enumerate(contexts, start=1):
         env = stage.environment.name
-        if results and not results[-1].succeeded:
-            results.append(StageResult(number, env, options.run.jobs, NOT_STARTED))
+        if skip_as is not None:
+            results.append(StageResult(number, env, options.run.jobs, skip_as))
+            skip_as = NOT_STARTED
             continue
         gate = options.gate if number < len(contexts) else 0.0
-        result = stages.run(stage, number, len(contexts), gate)
-        on_stage(result)
+        try:
+            result = stages.run(stage, number, len(contexts), gate)
+        except KeyboardInterrupt:  # outside the stage's own handling: still its end
+            result = StageResult(number, env, options.run.jobs, INTERRUPTED)
         results.append(result)
+        skip_as = None if result.succeeded else NOT_STARTED
+        try:
+            on_stage(result)
+        except KeyboardInterrupt:  # between two stages: the next one is interrupted
+            skip_as = skip_as or INTERRUPTED
     return RolloutReport(results, warnings)
 
 

@@ -260,6 +260,29 @@ def test_a_failed_stage_stops_the_rollout_with_its_own_exit_code(
     assert stages.gated == [("staging", 10.0)]  # a failed stage is not gated
 
 
+def test_ctrl_c_between_two_stages_stops_before_the_next_one(tmp_path: Path) -> None:
+    stages = Stages(dict.fromkeys(ALL, Outcome.SUCCESSFUL))
+
+    def on_stage(update: Any) -> None:
+        if isinstance(update, StageResult):  # Ctrl-C while the first stage's end is shown
+            raise KeyboardInterrupt
+
+    report = rollout(
+        context_for(tmp_path),
+        RolloutOptions(ALL, RunOptions(("web",))),
+        on_stage=on_stage,
+        run_stage=stages.run_stage,
+        check_stage=stages.check_stage,
+    )
+    assert stages.ran == ["staging"]
+    assert [stage.outcome for stage in report.stages] == [
+        "successful",
+        "interrupted",
+        "not_started",
+    ]
+    assert rollout_exit_code(report) == 130
+
+
 def test_a_failed_gate_stops_the_rollout_with_exit_4(tmp_path: Path) -> None:
     stages = Stages(dict.fromkeys(ALL, Outcome.SUCCESSFUL), gate_passes=False)
     report, _, _ = stages.rollout(context_for(tmp_path), ALL, gate=10.0)
