@@ -341,6 +341,27 @@ def test_a_job_failing_in_the_first_stage_never_reaches_the_second(
     assert "cannot start" in result.stdout  # the failed task's stderr is shown
 
 
+def test_a_failing_update_in_the_first_stage_leaves_the_second_at_its_old_version(
+    tmp_path: Path, staging_cluster: Cluster, prod_cluster: Cluster, job_id: str
+) -> None:
+    project = Project(tmp_path, staging_cluster, prod_cluster)
+    first = project.run(job_id, "good", "--env", "staging,prod")
+    assert first.code == 0, first.stdout + first.stderr
+    before = prod_cluster.job(job_id)
+    assert before is not None and before["Version"] == 0
+    result = project.run(job_id, "fail", "--env", "staging,prod", "--var", "version=2")
+    print(f"\n--- version 2 fails in staging, prod keeps version 1 (exit {result.code}) ---")
+    print(result.summary())
+    assert result.code == 4, result.stdout + result.stderr
+    staging = staging_cluster.job(job_id)
+    assert staging is not None and staging["Version"] == 1  # staging got the update
+    after = prod_cluster.job(job_id)
+    assert after is not None
+    assert (after["Version"], after["JobModifyIndex"]) == (0, before["JobModifyIndex"])
+    groups = after["TaskGroups"]
+    assert isinstance(groups, list) and groups[0]["Tasks"][0]["Env"]["VERSION"] == "1"
+
+
 def test_a_check_failing_during_the_gate_stops_the_rollout(
     tmp_path: Path, staging_cluster: Cluster, prod_cluster: Cluster, job_id: str
 ) -> None:
