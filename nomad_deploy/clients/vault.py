@@ -164,10 +164,12 @@ class VaultClient:
             mount, relative, version = self._locate(path)
         except VaultError as failure:
             # No access to the mount at all: its KV version (the API path) stays unknown.
-            denied = self._denied(path.strip("/"), path)
-            if denied is not None:
-                denied.with_context("Note", "on a KV v2 mount the API path has data/ after it")
-            raise denied or failure from None
+            clean = path.strip("/")
+            mount, _, rest = clean.partition("/")
+            v2 = f" (or {mount}/data/{rest} if {mount}/ is a KV v2 mount)"
+            raise (
+                self._denied(clean, path, "" if rest.startswith("data/") else v2) or failure
+            ) from None
         try:
             if version == "2":
                 answer = self._client.secrets.kv.v2.read_secret_version(
@@ -205,21 +207,21 @@ class VaultClient:
         found = body.get(api_path, body.get("capabilities", []))
         return [str(c) for c in found] if isinstance(found, list) else []
 
-    def _denied(self, api_path: str, path: str) -> VaultError | None:
+    def _denied(self, api_path: str, path: str, alternative: str = "") -> VaultError | None:
         """A permission error naming ``read on api_path`` when the token's policies do not
         grant it (asked with ``sys/capabilities-self``); None when they do."""
         granted = self.capabilities(api_path)
         if not granted or "read" in granted or "root" in granted:
             return None
         return VaultError(
-            f"permission denied: needs read on {api_path}",
+            f"permission denied: needs read on {api_path}{alternative}",
             [
                 ("Vault", self.settings.address),
                 ("Path", path),
                 ("Token may", "nothing" if granted == ["deny"] else ", ".join(granted)),
             ],
-            suggestion=f'add path "{api_path}" {{ capabilities = ["read"] }} to the token\'s '
-            "policy (nomad-deploy policy JOB prints it)",
+            suggestion="give the token's policy read on it (nomad-deploy policy JOB prints "
+            "the policy)",
         )
 
     def value(self, path: str, key: str) -> Any:
