@@ -224,3 +224,19 @@ def test_the_cli_prints_three_documents_and_refuses_unknown_verbs() -> None:
     assert json.loads(as_json.stdout)["vault"]["path"] == {
         "secret/data/hello_nomad": {"capabilities": ["read"]}
     }
+
+
+def test_a_consul_kv_denial_names_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    import consul
+
+    from nomad_deploy.clients.consul import ConsulClient, ConsulError, ConsulSettings
+
+    client = ConsulClient(ConsulSettings(address="http://127.0.0.1:1"))
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise consul.ACLPermissionDenied("Permission denied")
+
+    monkeypatch.setattr(client._consul.kv, "get", refuse)
+    with pytest.raises(ConsulError) as denied:
+        client.key_exists("app/mode")
+    assert denied.value.subject == "permission denied: needs read on key app/mode"
