@@ -269,3 +269,67 @@ def test_a_render_time_vault_read_is_in_the_policy_and_named_when_denied(
         assert done.returncode == 0, done.stdout + done.stderr
     finally:
         nomad.request("DELETE", f"job/{job_id}", params={"purge": "true"})
+
+
+SERVICE_JOB = """\
+job "JOB_ID" {
+  datacenters = ["dc1"]
+  group "g" {
+    task "sleeper" {
+      driver = "raw_exec"
+      config {
+        command = "/bin/sh"
+        args    = ["-c", "echo started; exec sleep 300"]
+      }
+    }
+  }
+}
+"""
+
+
+def test_each_job_verb_works_with_its_own_policy_and_names_what_another_needs(
+    acl_stack: tuple[NomadAgent, ConsulAgent], vault_agent: VaultAgent, tmp_path: Path
+) -> None:
+    nomad, consul = acl_stack
+    env = base_env(nomad, consul, vault_agent)
+    job_id = f"verbs-acl-{uuid.uuid4().hex[:6]}"
+    job_file = tmp_path / "sleeper.nomad.hcl"
+    job_file.write_text(SERVICE_JOB.replace("JOB_ID", job_id))
+    job = str(job_file)
+
+    def token_for(verbs: str) -> str:
+        printed = cli(env, "policy", job, "--env", "dev", "--verbs", verbs)
+        assert printed.returncode == 0, printed.stderr
+        rules = section(printed.stdout, "nomad")
+        print(f"\n$ nomad-deploy policy {job_file.name} --verbs {verbs}  (nomad part)\n{rules}")
+        return nomad_token(nomad, rules)
+
+    try:
+        deployed = cli({**env, "NOMAD_TOKEN": token_for("run")}, "run", job, "--env", "dev")
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        status_only = {**env, "NOMAD_TOKEN": token_for("status")}
+        status = cli(status_only, "status", job, "--env", "dev")
+        assert status.returncode == 0, status.stderr
+        assert job_id in status.stdout
+        refused = cli(status_only, "stop", job, "--env", "dev")
+        print(f"\nstop with the status policy: exit {refused.returncode}\n{refused.stderr}")
+        assert refused.returncode == 1
+        assert error_line(refused.stderr) == (
+            "error: permission denied: needs submit-job on namespace default"
+        )
+        assert nomad.request("GET", f"job/{job_id}").json()["Stop"] is False  # unchanged
+        logs = cli({**env, "NOMAD_TOKEN": token_for("logs")}, "logs", job, "--env", "dev")
+        assert logs.returncode == 0, logs.stderr
+        assert "started" in logs.stdout
+        # A second version, then back to the first with the revert policy alone.
+        job_file.write_text(SERVICE_JOB.replace("JOB_ID", job_id).replace("started", "v1"))
+        again = cli({**env, "NOMAD_TOKEN": token_for("run")}, "run", job, "--env", "dev")
+        assert again.returncode == 0, again.stdout + again.stderr
+        reverted = cli({**env, "NOMAD_TOKEN": token_for("revert")}, "revert", job, "--env", "dev")
+        assert reverted.returncode == 0, reverted.stdout + reverted.stderr
+        assert nomad.request("GET", f"job/{job_id}").json()["Version"] == 2
+        stopped = cli({**env, "NOMAD_TOKEN": token_for("stop")}, "stop", job, "--env", "dev")
+        assert stopped.returncode == 0, stopped.stderr
+        assert nomad.request("GET", f"job/{job_id}").json()["Stop"] is True
+    finally:
+        nomad.request("DELETE", f"job/{job_id}", params={"purge": "true"})
