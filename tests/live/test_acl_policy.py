@@ -4,7 +4,9 @@ prints, and a Vault token holding exactly the printed Vault policy, deploy the b
 hello_nomad job (token form, stand-in release) end to end; a token missing any one
 capability of the printed Nomad policy, or the Vault read, fails before anything is
 registered with an error naming what is missing. A template reading Vault at render time
-gets the same for its render-time path.
+gets the same for its render-time path. The job verbs (status, logs, revert, stop) each
+work with their own printed policy, and one verb's policy is refused another's request by
+name, leaving the job as it was.
 
 The ACL agent has its own Consul (a second Nomad client syncing services through the
 session's Consul agent would remove the other's registrations); Consul ACLs stay off.
