@@ -11,6 +11,7 @@ with a warning. The rendered job's outline gives its namespace, host volumes, wh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -104,11 +105,16 @@ def _render(context: Context, options: PolicyOptions) -> list[tuple[PreparedJob,
             context.environment,
             [ref],
             options.variables,
-            lookups=lambda recorder=recorder: recorder,  # type: ignore[misc]
+            lookups=_provide(recorder),
             environ=context.environ,
         )
         rendered.append((job, recorder))
     return rendered
+
+
+def _provide(recorder: RecordingLookups) -> Callable[[], RecordingLookups]:
+    """The ``lookups`` factory of one render: always ``recorder``."""
+    return lambda: recorder
 
 
 def _reach(
@@ -126,7 +132,8 @@ def _reach(
         service.name
         for group in shape.groups
         for service in (*group.services, *(s for t in group.tasks for s in t.services))
-        if service.name and (service.provider or "consul") == "consul"
+        # As the post-deploy check: Consul services with a literal name.
+        if service.name and "${" not in service.name and (service.provider or "consul") == "consul"
     }
     services = {split_service_query(arg).name for kind, arg in refs if kind == "service"}
     return JobReach(
