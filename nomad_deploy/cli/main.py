@@ -41,6 +41,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "promote": ("nomad_deploy.cli.job_cmds", "promote", "Promote a deployment's canaries."),
     "revert": ("nomad_deploy.cli.job_cmds", "revert", "Revert a job to an earlier version."),
     "stop": ("nomad_deploy.cli.job_cmds", "stop", "Stop (and optionally purge) a job."),
+    "policy": (
+        "nomad_deploy.cli.policy_cmd",
+        "policy",
+        "Print the least-privilege Nomad, Vault and Consul policies for jobs.",
+    ),
 }
 
 EPILOG = f"""\b
