@@ -80,11 +80,8 @@ def github_value(expression: str, contexts: Mapping[str, Any]) -> Any:
     """Evaluate the expression subset the examples use: ``||``, ``&&``, ``==``, quoted
     literals and dotted context paths (a missing one is ``''``, as on GitHub)."""
     if "||" in expression:
-        for part in expression.split("||"):
-            value = github_value(part.strip(), contexts)
-            if value:
-                return value
-        return value
+        values = [github_value(part.strip(), contexts) for part in expression.split("||")]
+        return next((value for value in values if value), values[-1])
     if "&&" in expression:
         return all(github_value(part.strip(), contexts) for part in expression.split("&&"))
     if "==" in expression:
@@ -95,10 +92,10 @@ def github_value(expression: str, contexts: Mapping[str, Any]) -> Any:
         return literal.group(1)
     if not re.fullmatch(r"[A-Za-z_][\w-]*(\.[\w-]+)*", expression):
         raise AssertionError(f"expression this runner does not evaluate: {expression!r}")
-    value: Any = contexts
+    found: Any = contexts
     for part in expression.split("."):
-        value = value.get(part, "") if isinstance(value, Mapping) else ""
-    return value
+        found = found.get(part, "") if isinstance(found, Mapping) else ""
+    return found
 
 
 def github_text(text: object, contexts: Mapping[str, Any]) -> str:

@@ -141,6 +141,26 @@ def test_only_setup_and_publishing_commands_are_marked_not_in_test() -> None:
         assert not nomad_deploy_commands(text), f"{where}: a nomad-deploy command is skipped"
 
 
+def test_each_event_selects_the_jobs_meant_for_it() -> None:
+    workflow = load(GITHUB_FILE)
+
+    def github(event: str, ref: str) -> list[str]:
+        return github_selected_jobs(workflow, {"github": {"event_name": event, "ref": ref}})
+
+    assert github("pull_request", "refs/pull/7/merge") == ["plan"]
+    assert github("push", "refs/heads/main") == ["deploy"]
+    assert github("push", "refs/heads/feature") == []
+    pipeline = load(GITLAB_FILE)
+    merge_request = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_DEFAULT_BRANCH": "main"}
+    main = {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main", "CI_DEFAULT_BRANCH": "main"}
+    feature = {**main, "CI_COMMIT_BRANCH": "feature"}
+    assert gitlab_selected_jobs(pipeline, merge_request) == ["release", "plan"]
+    assert gitlab_selected_jobs(pipeline, main) == ["release", "deploy"]
+    assert gitlab_selected_jobs(pipeline, feature) == []
+    with pytest.raises(AssertionError, match="does not evaluate"):
+        github_selected_jobs({"jobs": {"x": {"if": "contains(github.ref, 'main')"}}}, {})
+
+
 # --- structure: actionlint for GitHub, a schema-free check for GitLab ------------------
 
 
