@@ -97,7 +97,7 @@ def _show(
     from nomad_deploy.deploy.plan import plan_summary
     from nomad_deploy.ui.console import make_console
     from nomad_deploy.ui.plan_text import format_plan
-    from nomad_deploy.ui.plan_view import run_command
+    from nomad_deploy.ui.plan_view import mask_replaced_secrets, run_command
 
     arguments = [*(["--env", env_name] if env_name else [])]
     arguments += [f"--var-file={path}" for path in var_files]
@@ -108,15 +108,16 @@ def _show(
     console = make_console(output, state.redactor().redact, prefix_jobs=False, tty=False)
     for index, planned in enumerate(result.jobs):
         job_plan = planned.plan
+        response = mask_replaced_secrets(job_plan.response, state.redactor().redact)
         text = format_plan(
-            job_plan.response,
+            response,
             verbose=verbose,
             run_command=run_command(planned.ref, job_plan.job_modify_index, arguments),
             job_type=str(job_plan.job.get("Type") or ""),
         )
         if index and output == "text":
             console.note(None, "")
-        summary = {"job_id": job_plan.job_id, **plan_summary(job_plan.response)}
+        summary = {"job_id": job_plan.job_id, **plan_summary(response)}
         console.show_plan(planned.name, text, summary)
     console.close()
 
@@ -124,7 +125,7 @@ def _show(
 def _show_markdown(result: PlanResult, arguments: list[str], *, verbose: bool) -> None:
     """The whole plan as one Markdown document on stdout (a pull request comment)."""
     from nomad_deploy.ui.plan_markdown import MarkdownJobPlan, format_plan_markdown
-    from nomad_deploy.ui.plan_view import run_command
+    from nomad_deploy.ui.plan_view import mask_replaced_secrets, run_command
 
     redact = state.redactor().redact
     jobs = [
@@ -132,7 +133,7 @@ def _show_markdown(result: PlanResult, arguments: list[str], *, verbose: bool) -
             name=planned.name,
             job_id=planned.plan.job_id,
             job_type=str(planned.plan.job.get("Type") or ""),
-            response=planned.plan.response,
+            response=mask_replaced_secrets(planned.plan.response, redact),
             run_command=run_command(planned.ref, planned.plan.job_modify_index, arguments),
             warnings=[
                 f"{w.location}: {w.rule}: {w.message}" if w.rule else f"{w.location}: {w.message}"

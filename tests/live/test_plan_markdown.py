@@ -4,6 +4,7 @@ Vault value read by the template, and errors (one ``error:`` line, nothing on st
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,3 +110,33 @@ def test_plan_markdown_errors_are_one_error_line_and_no_comment(
     assert "job_id" in result.stderr and "Traceback" not in result.stderr
     mapped = project.cli("plan", "web", "--output", "markdown", "--exit-code-error", "3")
     assert mapped.code == 3 and mapped.stdout == ""
+
+
+def test_a_replaced_secret_is_masked_in_every_plan_output(
+    project: DeployProject, vault_agent: VaultAgent
+) -> None:
+    """The old value of a rotated secret is in Nomad's job, not in anything this command
+    read from Vault: the diff masks it because the new value of its field is a secret."""
+    old, new = f"old-{uuid.uuid4().hex}", f"new-{uuid.uuid4().hex}"
+    vault_agent.request("POST", "secret/data/md-rotate", json={"data": {"k": old}})
+    (project.root / "jobs" / "secret.nomad.j2").write_text(SECRET_TEMPLATE)
+    common = [
+        "--var", f"job_id={project.new_id('md-rotate')}",
+        "--var", "secret_path=secret/md-rotate", "--var", "secret_key=k",
+    ]  # fmt: skip
+    env = vault_agent.env()
+    registered = project.cli("run", "jobs/secret.nomad.j2", *common, "--detach", environ=env)
+    assert registered.code == 0, registered.output
+    vault_agent.request("POST", "secret/data/md-rotate", json={"data": {"k": new}})
+    for output in ("text", "json", "markdown"):
+        result = project.cli(
+            "plan", "jobs/secret.nomad.j2", *common, "--output", output, environ=env
+        )
+        assert result.code == 1, result.output
+        assert old not in result.output and new not in result.output, output
+        shown = (
+            '"Name": "Env[API_KEY]", "New": "<redacted>", "Old": "<redacted>"'
+            if output == "json"
+            else 'Env[API_KEY]: "<redacted>" => "<redacted>"'
+        )
+        assert shown in result.stdout, result.stdout

@@ -13,6 +13,7 @@ from nomad_deploy.ui.plan_markdown import (
     fenced,
     format_plan_markdown,
 )
+from nomad_deploy.ui.plan_view import mask_replaced_secrets
 
 SECRET = "s3cr3t_with_*markdown*"
 
@@ -93,3 +94,23 @@ def test_fences_and_code_spans_outlast_the_text() -> None:
     assert code_span("a`b") == "``a`b``"
     assert code_span("`x") == "`` `x ``"
     assert escape("a_b*c [d](e) <f> |") == r"a\_b\*c \[d\](e) \<f\> \|"
+
+
+def test_the_old_value_of_a_field_whose_new_value_is_a_secret_is_masked() -> None:
+    redactor = Redactor()
+    redactor.register(SECRET)
+    template = {
+        "Type": "Edited",
+        "Name": "Template",
+        "Fields": [
+            {"Type": "Edited", "Name": "EmbeddedTmpl", "Old": "pw=old-one", "New": f"pw={SECRET}"},
+            {"Type": "Edited", "Name": "ChangeMode", "Old": "restart", "New": "signal"},
+            {"Type": "Added", "Name": "Perms", "Old": "", "New": SECRET},
+        ],
+    }
+    plan = {"Diff": {"Type": "Edited", "TaskGroups": [{"Tasks": [{"Objects": [template]}]}]}}
+    masked = mask_replaced_secrets(plan, redactor.redact)
+    fields = masked["Diff"]["TaskGroups"][0]["Tasks"][0]["Objects"][0]["Fields"]
+    assert [field["Old"] for field in fields] == ["<redacted>", "restart", ""]
+    assert plan["Diff"]["TaskGroups"][0]["Tasks"][0]["Objects"][0] is template  # a copy
+    assert template["Fields"][0]["Old"] == "pw=old-one"
