@@ -40,6 +40,9 @@ _CHANGE_KINDS = {
 }
 
 # Special anywhere in a line (escaped text never starts a line: it follows "- " or a label).
+# GitHub refuses comments over 65,536 characters: the diffs share this much of it.
+DIFF_BUDGET = 50_000
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
@@ -76,11 +79,12 @@ def format_plan_markdown(
         f"{len(jobs)} {noun}: {changing} with allocation changes, {len(jobs) - changing} without.",
     ]
     for job in jobs:
-        parts += ["", *_job_section(job, redact, verbose)]
+        budget = DIFF_BUDGET // max(len(jobs), 1)
+        parts += ["", *_job_section(job, redact, verbose, budget)]
     return "\n".join(parts) + "\n"
 
 
-def _job_section(job: MarkdownJobPlan, redact: Redact, verbose: bool) -> list[str]:
+def _job_section(job: MarkdownJobPlan, redact: Redact, verbose: bool, budget: int) -> list[str]:
     response = job.response
     diff = response.get("Diff") or {}
     kind = str(diff.get("Type") or "None")
@@ -96,7 +100,7 @@ def _job_section(job: MarkdownJobPlan, redact: Redact, verbose: bool) -> list[st
     if warnings:
         lines += ["", "**Warnings**", ""]
         lines += [f"- {escape(' '.join(warning.split()))}" for warning in warnings]
-    diff_text = redact(format_job_diff(diff, verbose=verbose).rstrip("\n"))
+    diff_text = shortened(redact(format_job_diff(diff, verbose=verbose).rstrip("\n")), budget)
     lines += [
         "",
         "<details><summary>Nomad's diff</summary>",
@@ -140,6 +144,16 @@ def _dry_run(response: Mapping[str, Any], job_type: str, redact: Redact) -> list
     if not response.get("FailedTGAllocs"):
         return ["Scheduler dry run: " + escape(text.removeprefix("- ").replace("\n- ", "; "))]
     return ["**Scheduler dry run: placement failures**", "", *fenced(text, "text")]
+
+
+def shortened(text: str, budget: int) -> str:
+    """``text`` cut at a line end to at most ``budget`` characters, saying how many lines
+    were left out and where to see them all."""
+    if len(text) <= budget:
+        return text
+    kept = text[:budget].rsplit("\n", 1)[0]
+    left_out = text.count("\n") - kept.count("\n")
+    return f"{kept}\n... {left_out} more line(s): `nomad-deploy plan` prints the whole diff"
 
 
 def escape(text: str) -> str:

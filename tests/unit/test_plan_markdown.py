@@ -3,6 +3,7 @@ fences and code spans that text cannot close, the counts table."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from nomad_deploy.redact import Redactor
@@ -12,6 +13,7 @@ from nomad_deploy.ui.plan_markdown import (
     escape,
     fenced,
     format_plan_markdown,
+    shortened,
 )
 from nomad_deploy.ui.plan_view import mask_replaced_secrets
 
@@ -114,3 +116,23 @@ def test_the_old_value_of_a_field_whose_new_value_is_a_secret_is_masked() -> Non
     assert [field["Old"] for field in fields] == ["<redacted>", "restart", ""]
     assert plan["Diff"]["TaskGroups"][0]["Tasks"][0]["Objects"][0] is template  # a copy
     assert template["Fields"][0]["Old"] == "pw=old-one"
+
+
+def test_a_huge_diff_is_cut_to_fit_a_comment() -> None:
+    fields = [
+        {"Type": "Added", "Name": f"Meta[k{i}]", "Old": "", "New": "v" * 80} for i in range(2000)
+    ]
+    plan = response()
+    plan["Diff"]["TaskGroups"][0]["Tasks"][0]["Fields"] = fields
+    text = render(plan)
+    assert len(text) < 65_536
+    assert re.search(
+        r"^\.\.\. \d+ more line\(s\): `nomad-deploy plan` prints the whole diff$",
+        text,
+        re.MULTILINE,
+    )
+    assert (
+        shortened("a\nb\nc", 3)
+        == "a\n... 2 more line(s): `nomad-deploy plan` prints the whole diff"
+    )
+    assert shortened("short", 10) == "short"
