@@ -25,17 +25,35 @@ def debug_option(function: F) -> F:
     )(function)
 
 
+_OUTPUT_HELP = (
+    "text: for people (a live view on a terminal); json: for programs (an error "
+    'is {"error", "context", "exit_code"} on stdout).'
+)
+
+
 def output_option(function: F) -> F:
     """``--output text|json``."""
+    return _output(["text", "json"], _OUTPUT_HELP)(function)
+
+
+def plan_output_option(function: F) -> F:
+    """``--output text|json|markdown`` (plan: markdown for a pull request comment)."""
+    markdown_help = (
+        " markdown: a pull/merge request comment (an error is the usual error: line on "
+        "stderr, nothing on stdout)."
+    )
+    return _output(["text", "json", "markdown"], _OUTPUT_HELP + markdown_help)(function)
+
+
+def _output(choices: list[str], help_text: str) -> Callable[[F], F]:
     return click.option(
         "--output",
-        type=click.Choice(["text", "json"]),
+        type=click.Choice(choices),
         default="text",
         show_default=True,
         callback=lambda _ctx, _param, value: state.set_output(value),
-        help="text: for people (a live view on a terminal); json: for programs (an error "
-        'is {"error", "context", "exit_code"} on stdout).',
-    )(function)
+        help=help_text,
+    )
 
 
 def nomad_version_option(function: F) -> F:

@@ -9,7 +9,7 @@ import click
 
 from nomad_deploy.cli import state
 from nomad_deploy.cli.exit_codes import PlanExit
-from nomad_deploy.cli.options import nomad_version_option, output_option, project_options
+from nomad_deploy.cli.options import nomad_version_option, plan_output_option, project_options
 from nomad_deploy.cli.printing import echo_warnings, report_failure
 
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ Examples:
   nomad-deploy plan hello_nomad --env vagrant
   nomad-deploy plan hello_nomad nginx --output json
   nomad-deploy plan hello_nomad --exit-code-changes 0   # CI: changes are fine
+  nomad-deploy plan hello_nomad --output markdown > plan.md   # a PR comment
 
 \b
 Exit codes (Nomad's convention, each remappable):
@@ -45,7 +46,7 @@ Exit codes (Nomad's convention, each remappable):
     is_flag=True,
     help="Skip checking the templates' Vault paths, Consul keys and services first.",
 )
-@output_option
+@plan_output_option
 def plan(
     jobs: tuple[str, ...],
     config: Path | None,
@@ -91,26 +92,55 @@ def _show(
     verbose: bool,
     output: str,
 ) -> None:
-    """Each job's plan text (or JSON summary), with the run command that applies it."""
+    """Each job's plan text (or JSON summary, or one Markdown document), with the run
+    command that applies it."""
     from nomad_deploy.deploy.plan import plan_summary
     from nomad_deploy.ui.console import make_console
     from nomad_deploy.ui.plan_text import format_plan
-    from nomad_deploy.ui.plan_view import run_command
+    from nomad_deploy.ui.plan_view import mask_replaced_secrets, run_command
 
-    console = make_console(output, state.redactor().redact, prefix_jobs=False, tty=False)
     arguments = [*(["--env", env_name] if env_name else [])]
     arguments += [f"--var-file={path}" for path in var_files]
     arguments += [f"--var={assignment}" for assignment in assignments]
+    if output == "markdown":
+        _show_markdown(result, arguments, verbose=verbose)
+        return
+    console = make_console(output, state.redactor().redact, prefix_jobs=False, tty=False)
     for index, planned in enumerate(result.jobs):
         job_plan = planned.plan
+        response = mask_replaced_secrets(job_plan.response, state.redactor().redact)
         text = format_plan(
-            job_plan.response,
+            response,
             verbose=verbose,
             run_command=run_command(planned.ref, job_plan.job_modify_index, arguments),
             job_type=str(job_plan.job.get("Type") or ""),
         )
         if index and output == "text":
             console.note(None, "")
-        summary = {"job_id": job_plan.job_id, **plan_summary(job_plan.response)}
+        summary = {"job_id": job_plan.job_id, **plan_summary(response)}
         console.show_plan(planned.name, text, summary)
     console.close()
+
+
+def _show_markdown(result: PlanResult, arguments: list[str], *, verbose: bool) -> None:
+    """The whole plan as one Markdown document on stdout (a pull request comment)."""
+    from nomad_deploy.ui.plan_markdown import MarkdownJobPlan, format_plan_markdown
+    from nomad_deploy.ui.plan_view import mask_replaced_secrets, run_command
+
+    redact = state.redactor().redact
+    jobs = [
+        MarkdownJobPlan(
+            name=planned.name,
+            job_id=planned.plan.job_id,
+            job_type=str(planned.plan.job.get("Type") or ""),
+            response=mask_replaced_secrets(planned.plan.response, redact),
+            run_command=run_command(planned.ref, planned.plan.job_modify_index, arguments),
+            warnings=[
+                f"{w.location}: {w.rule}: {w.message}" if w.rule else f"{w.location}: {w.message}"
+                for w in result.warnings
+                if w.job == planned.name
+            ],
+        )
+        for planned in result.jobs
+    ]
+    click.echo(redact(format_plan_markdown(jobs, redact=redact, verbose=verbose)), nl=False)

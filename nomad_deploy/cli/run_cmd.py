@@ -143,7 +143,8 @@ def run(
         return run_rollout(context, options, env_name, use_rollout, gate, output)
     console = make_console(output, context.redactor.redact, prefix_jobs=len(jobs) > 1)
     try:
-        report = run(context, options, emit=console.event, on_plan=plan_presenter(console))
+        present = plan_presenter(console, context.redactor.redact)
+        report = run(context, options, emit=console.event, on_plan=present)
         echo_warnings(report.warnings)
         _report(console, report, env_name)
     finally:
