@@ -9,7 +9,12 @@ import click
 
 from nomad_deploy.cli import state
 from nomad_deploy.cli.exit_codes import PlanExit
-from nomad_deploy.cli.options import nomad_version_option, output_option, project_options
+from nomad_deploy.cli.options import (
+    nomad_version_option,
+    output_option,
+    project_options,
+    provenance_option,
+)
 from nomad_deploy.cli.printing import echo_warnings, report_failure
 
 if TYPE_CHECKING:
@@ -45,6 +50,7 @@ Exit codes (Nomad's convention, each remappable):
     is_flag=True,
     help="Skip checking the templates' Vault paths, Consul keys and services first.",
 )
+@provenance_option
 @output_option
 def plan(
     jobs: tuple[str, ...],
@@ -59,6 +65,7 @@ def plan(
     verbose: bool,
     nomad_version: str | None,
     no_preflight: bool,
+    no_provenance: bool,
     output: str,
 ) -> int:
     """Show what registering JOBS would change, in Nomad's own diff format, with the
@@ -67,7 +74,11 @@ def plan(
     from nomad_deploy.prepare import VariableInputs
 
     options = PlanOptions(
-        jobs, VariableInputs(var_files, assignments), policy_override, not no_preflight
+        jobs,
+        VariableInputs(var_files, assignments),
+        policy_override,
+        not no_preflight,
+        provenance=not no_provenance,
     )
     try:
         context = state.open_command_context(config, env_name, nomad_version)

@@ -14,6 +14,7 @@ from nomad_deploy.cli.options import (
     output_option,
     project_options,
     promote_option,
+    provenance_option,
 )
 from nomad_deploy.cli.printing import echo_warnings
 from nomad_deploy.durations import parse_duration
@@ -72,6 +73,7 @@ Examples:
     is_flag=True,
     help="Skip checking the templates' Vault paths, Consul keys and services first.",
 )
+@provenance_option
 @output_option
 def run(
     jobs: tuple[str, ...],
@@ -89,6 +91,7 @@ def run(
     no_preflight: bool,
     no_consul_check: bool,
     consul_timeout: str,
+    no_provenance: bool,
     output: str,
 ) -> int:
     """Deploy JOBS: render, plan, register (refusing to overwrite a job changed since the
@@ -116,6 +119,7 @@ def run(
         consul_check=not no_consul_check,
         consul_timeout=parse_duration(consul_timeout, option="--consul-timeout"),
         preflight=not no_preflight,
+        provenance=not no_provenance,
     )
     context = state.open_command_context(config, env_name, nomad_version)
     console = make_console(output, context.redactor.redact, prefix_jobs=len(jobs) > 1)

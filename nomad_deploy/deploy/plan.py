@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from nomad_deploy.deploy.metrics import metric_lines, unplaced_count
+from nomad_deploy.deploy.provenance_meta import live_provenance_kept, with_meta
 from nomad_deploy.errors import NomadAPIError
 from nomad_deploy.render import RenderedJob
 
@@ -40,6 +41,9 @@ class JobPlan:
     name: str
     job: dict[str, Any]
     response: dict[str, Any]
+    #: The job differed from the live one only in its provenance meta: it was planned
+    #: again with the live job's provenance, and that plan is this one.
+    provenance_only: bool = False
 
     @property
     def job_id(self) -> str:
@@ -72,9 +76,7 @@ def parse_on_server(api: PlanAPI, rendered: RenderedJob) -> dict[str, Any]:
     position in the rendered file, the template line that produced it.
     """
     try:
-        return api.parse_job(
-            rendered.text, variables=rendered.variables or None, canonicalize=True
-        )
+        return api.parse_job(rendered.text, variables=rendered.variables or None, canonicalize=True)
     except NomadAPIError as refused:
         refused.with_context("Job", rendered.name)
         position = _SERVER_POSITION.search(refused.message)
@@ -89,11 +91,22 @@ def plan_rendered(
     rendered: RenderedJob,
     *,
     policy_override: bool = False,
+    provenance: Mapping[str, str] | None = None,
 ) -> JobPlan:
-    """Parse ``rendered`` on the server and plan it (no state changes on Nomad)."""
-    job = parse_on_server(api, rendered)
+    """Parse ``rendered`` on the server, add ``provenance`` to the job's meta, and plan it
+    (no state changes on Nomad).
+
+    When the plan's only changes are provenance meta keys (see deploy/provenance_meta.py),
+    the job is planned again with the live job's provenance, so a provenance-only
+    difference plans as no change (``provenance_only`` set) and is never registered.
+    """
+    job = with_meta(parse_on_server(api, rendered), provenance or {})
     response = api.plan_job(job, diff=True, policy_override=policy_override)
-    return JobPlan(name=rendered.name, job=job, response=response)
+    kept = live_provenance_kept(job, response.get("Diff") or {})
+    if kept is None:
+        return JobPlan(name=rendered.name, job=job, response=response)
+    response = api.plan_job(kept, diff=True, policy_override=policy_override)
+    return JobPlan(name=rendered.name, job=kept, response=response, provenance_only=True)
 
 
 def plan_has_changes(plan: Mapping[str, Any]) -> bool:
