@@ -90,7 +90,7 @@ def deploy_job(
             registration.eval_id,
             registration.job_modify_index,
             registration.warnings,
-            registration.submission_note,
+            "; ".join(filter(None, [registration.submission_note, _kept_note(plan)])),
         )
     )
     if options.detach or not registration.eval_id:
@@ -118,3 +118,12 @@ def deploy_job(
         finished = verify(plan, emit) or finished
     emit(finished)
     return DeployResult(job_id, finished, plan, registration, watcher.requests)
+
+
+def _kept_note(plan: JobPlan) -> str:
+    if not plan.provenance_kept:
+        return ""
+    return (
+        "the job keeps the live version's provenance (nomad_deploy.* meta): recording this "
+        "run's would replace allocations that this change updates in place"
+    )

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from nomad_deploy.deploy.metrics import metric_lines, unplaced_count
-from nomad_deploy.deploy.provenance_meta import live_provenance_kept, with_meta
+from nomad_deploy.deploy.provenance_meta import (
+    only_provenance_changed,
+    replaces_every_group,
+    with_live_provenance,
+    with_meta,
+)
 from nomad_deploy.errors import NomadAPIError
 from nomad_deploy.render import RenderedJob
 
@@ -41,8 +46,10 @@ class JobPlan:
     name: str
     job: dict[str, Any]
     response: dict[str, Any]
-    #: The job differed from the live one only in its provenance meta: it was planned
-    #: again with the live job's provenance, and that plan is this one.
+    #: The job carries the live job's provenance, not its own: its own would have
+    #: restarted allocations (deploy/provenance_meta.py); this is the plan of that job.
+    provenance_kept: bool = False
+    #: ... and the provenance was the job's only difference: nothing to register.
     provenance_only: bool = False
 
     @property
@@ -96,17 +103,21 @@ def plan_rendered(
     """Parse ``rendered`` on the server, add ``provenance`` to the job's meta, and plan it
     (no state changes on Nomad).
 
-    When the plan's only changes are provenance meta keys (see deploy/provenance_meta.py),
-    the job is planned again with the live job's provenance, so a provenance-only
-    difference plans as no change (``provenance_only`` set) and is never registered.
+    Provenance never restarts allocations (see deploy/provenance_meta.py): when the only
+    changes are provenance meta keys, or when the change leaves some group's allocations
+    in place (which new job meta would replace), the job is planned again with the live
+    job's provenance and that plan is returned (``provenance_kept`` set; with
+    ``provenance_only`` it plans as no change and is never registered).
     """
     job = with_meta(parse_on_server(api, rendered), provenance or {})
     response = api.plan_job(job, diff=True, policy_override=policy_override)
-    kept = live_provenance_kept(job, response.get("Diff") or {})
-    if kept is None:
+    diff = response.get("Diff") or {}
+    live = with_live_provenance(job, diff)
+    only = only_provenance_changed(diff)
+    if live is None or (not only and replaces_every_group(diff)):
         return JobPlan(name=rendered.name, job=job, response=response)
-    response = api.plan_job(kept, diff=True, policy_override=policy_override)
-    return JobPlan(name=rendered.name, job=kept, response=response, provenance_only=True)
+    kept = api.plan_job(live, diff=True, policy_override=policy_override)
+    return JobPlan(rendered.name, live, kept, provenance_kept=True, provenance_only=only)
 
 
 def plan_has_changes(plan: Mapping[str, Any]) -> bool:

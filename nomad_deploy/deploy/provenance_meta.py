@@ -1,11 +1,15 @@
-"""Provenance in the job sent to Nomad, and the rule that it alone is no change.
+"""Provenance in the job sent to Nomad, and the rule that it never restarts allocations.
 
 Job-level meta is part of every task's combined meta, so Nomad treats a meta change as a
-destructive update: a deploy that differs from the live job only in its provenance would
-restart every allocation. A plan diff whose only changes are provenance meta keys
-therefore counts as no change: the job is planned again with the live job's provenance
-(read from the diff's old values) and not registered; the job keeps the provenance of the
-run that last changed it.
+destructive update: a deploy whose provenance differs from the live job's would restart
+every allocation. So:
+
+- a plan diff whose only changes are provenance meta keys counts as no change: the job is
+  planned again with the live job's provenance (the diff's old values) and not
+  registered; the job keeps the provenance of the run that last changed it;
+- a change that leaves some group's allocations in place (a count, say) keeps the live
+  job's provenance too: the new provenance would replace them. Only a change that
+  replaces every group's allocations anyway records the new provenance.
 """
 
 from __future__ import annotations
@@ -34,37 +38,52 @@ def _changed(items: Any) -> list[Mapping[str, Any]]:
     ]
 
 
-def previous_provenance(diff: Mapping[str, Any]) -> dict[str, str] | None:
-    """When a plan diff changes nothing but provenance meta keys: the live job's provenance
-    (prefixed keys, from the diff's old values). None when anything else changes, or when
-    nothing changes at all."""
+def _is_provenance(field: Mapping[str, Any]) -> bool:
+    return str(field.get("Name") or "").startswith(_META_FIELD + PREFIX)
+
+
+def only_provenance_changed(diff: Mapping[str, Any]) -> bool:
+    """True when a plan diff edits the job and every change is a provenance meta key."""
+    if (diff.get("Type") or "None") != "Edited":
+        return False
+    if _changed(diff.get("Objects")) or _changed(diff.get("TaskGroups")):
+        return False
+    fields = _changed(diff.get("Fields"))
+    return bool(fields) and all(_is_provenance(field) for field in fields)
+
+
+def with_live_provenance(job: Mapping[str, Any], diff: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``job`` with the live job's provenance in place of its own, read from the plan
+    ``diff``'s old values (keys only ``job`` has are dropped, keys only the live job has
+    come back). None when the diff shows no provenance change (or a new job)."""
     if (diff.get("Type") or "None") != "Edited":
         return None
-    if _changed(diff.get("Objects")) or _changed(diff.get("TaskGroups")):
+    changed = [field for field in _changed(diff.get("Fields")) if _is_provenance(field)]
+    if not changed:
         return None
-    fields = _changed(diff.get("Fields"))
-    if not fields:
-        return None
-    keys = {str(field.get("Name") or "")[len(_META_FIELD) : -1]: field for field in fields}
-    if not all(str(field.get("Name") or "").startswith(_META_FIELD + PREFIX) for field in fields):
-        return None
-    return {
-        key: str(field.get("Old") or "")
-        for key, field in keys.items()
-        if field.get("Type") != "Added"
-    }
-
-
-def live_provenance_kept(job: Mapping[str, Any], diff: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``job`` with the live job's provenance instead of its own, when that is the only
-    difference the plan ``diff`` shows; else None (see :func:`previous_provenance`)."""
-    previous = previous_provenance(diff)
-    if previous is None:
-        return None
+    names = {str(field["Name"])[len(_META_FIELD) : -1] for field in changed}
     own = {k: v for k, v in (job.get("Meta") or {}).items() if k.startswith(PREFIX)}
-    unchanged = {k: v for k, v in own.items() if f"{_META_FIELD}{k}]" not in _names(diff)}
-    return with_meta(job, {**unchanged, **previous})
+    kept = {k: v for k, v in own.items() if k not in names}
+    for field in changed:
+        if field.get("Type") != "Added":
+            kept[str(field["Name"])[len(_META_FIELD) : -1]] = str(field.get("Old") or "")
+    return with_meta(job, kept)
 
 
-def _names(diff: Mapping[str, Any]) -> set[str]:
-    return {str(field.get("Name") or "") for field in _changed(diff.get("Fields"))}
+def replaces_every_group(diff: Mapping[str, Any]) -> bool:
+    """True when the change replaces the allocations of every group the live job has
+    anyway (a task of each is annotated "forces create/destroy update"), so new provenance
+    restarts nothing more. Judged from the diff, not the scheduler's counts, which defer
+    replacements beyond ``max_parallel`` as "ignore"."""
+    groups = [
+        group
+        for group in diff.get("TaskGroups") or ()
+        if isinstance(group, Mapping) and group.get("Type") in ("Edited", "None")
+    ]
+    return all(
+        any(_DESTRUCTIVE in (task.get("Annotations") or ()) for task in group.get("Tasks") or ())
+        for group in groups
+    )
+
+
+_DESTRUCTIVE = "forces create/destroy update"

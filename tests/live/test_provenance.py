@@ -50,6 +50,15 @@ def ci(run_id: str) -> dict[str, str]:
     return {**GITHUB, "GITHUB_RUN_ID": run_id}
 
 
+def first_deploy(project: DeployProject, prefix: str, run_id: str) -> tuple[str, list[str], str]:
+    """Deploy a new job from the repository's first commit: (job ID, its --var, commit)."""
+    job_id = project.new_id(prefix)
+    var = ["--var", f"job_id={job_id}"]
+    result = project.cli("run", "web", *var, environ=ci(run_id))
+    assert result.code == 0, result.output
+    return job_id, var, git(project.root, "rev-parse", "HEAD")
+
+
 def live_job(agent: NomadAgent, job_id: str) -> dict[str, object]:
     response = requests.get(f"{agent.address}/v1/job/{job_id}", timeout=10)
     response.raise_for_status()
@@ -64,11 +73,7 @@ def allocation_ids(agent: NomadAgent, job_id: str) -> list[str]:
 def test_provenance_is_recorded_and_alone_changes_nothing(
     project: DeployProject, nomad_agent: NomadAgent
 ) -> None:
-    job_id = project.new_id("prov")
-    var = ["--var", f"job_id={job_id}"]
-    first = git(project.root, "rev-parse", "HEAD")
-    result = project.cli("run", "web", *var, environ=ci("101"))
-    assert result.code == 0, result.output
+    job_id, var, first = first_deploy(project, "prov", "101")
 
     job = live_job(nomad_agent, job_id)
     meta = dict(job["Meta"])  # type: ignore[call-overload]
@@ -122,13 +127,29 @@ def test_provenance_is_recorded_and_alone_changes_nothing(
     assert bare.code == 0 and "only its provenance differs" in bare.stdout, bare.output
 
 
+def test_a_change_nomad_applies_in_place_keeps_the_live_provenance(
+    project: DeployProject, nomad_agent: NomadAgent
+) -> None:
+    job_id, var, first = first_deploy(project, "inplace", "301")
+    before = allocation_ids(nomad_agent, job_id)
+    commit(project.root, "second")
+    plan = project.cli("plan", "web", *var, "--var", "count=2", environ=ci("302"))
+    assert plan.code == 1 and "1 create, 1 in-place update" in plan.stdout, plan.output
+    assert "nomad_deploy" not in plan.stdout  # the plan shows what run will register
+    scaled = project.cli("run", "web", *var, "--var", "count=2", environ=ci("302"))
+    assert scaled.code == 0, scaled.output
+    assert "keeps the live version's provenance" in scaled.stdout
+    after = allocation_ids(nomad_agent, job_id)
+    assert len(after) == 2 and set(before) < set(after)  # the first allocation kept running
+    job = live_job(nomad_agent, job_id)
+    assert job["Version"] == 1
+    assert job["Meta"]["nomad_deploy.commit"] == first  # type: ignore[index]
+
+
 def test_history_lists_versions_and_revert_goes_back_to_one(
     project: DeployProject, nomad_agent: NomadAgent
 ) -> None:
-    job_id = project.new_id("hist")
-    var = ["--var", f"job_id={job_id}"]
-    first = git(project.root, "rev-parse", "HEAD")
-    assert project.cli("run", "web", *var, environ=ci("201")).code == 0
+    job_id, var, first = first_deploy(project, "hist", "201")
     second = commit(project.root, "second")
     result = project.cli("run", "web", *var, "--var", "version=2", environ=ci("202"))
     assert result.code == 0, result.output

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from nomad_deploy.deploy.plan import JobPlan, plan_rendered
 from nomad_deploy.deploy.provenance_meta import (
-    live_provenance_kept,
-    previous_provenance,
+    only_provenance_changed,
+    replaces_every_group,
+    with_live_provenance,
     with_meta,
 )
 from nomad_deploy.provenance import (
@@ -21,6 +25,7 @@ from nomad_deploy.provenance import (
     variables_digest,
 )
 from nomad_deploy.redact import Redactor
+from nomad_deploy.render import RenderedJob
 from tests.gitrepo import commit_all, git
 
 
@@ -148,16 +153,13 @@ def job_diff(*fields: dict[str, str], groups: str = "None") -> dict[str, object]
     }
 
 
-def test_a_diff_of_provenance_keys_only_yields_the_live_provenance() -> None:
+def test_the_live_provenance_comes_from_the_diffs_old_values() -> None:
     diff = job_diff(
         field("Meta[nomad_deploy.commit]", "Edited", "aaa", "bbb"),
         field("Meta[nomad_deploy.ci_url]", "Added", "", "https://ci/2"),
         field("Meta[nomad_deploy.dirty]", "Deleted", "true", ""),
     )
-    assert previous_provenance(diff) == {
-        "nomad_deploy.commit": "aaa",
-        "nomad_deploy.dirty": "true",
-    }
+    assert only_provenance_changed(diff)
     job = with_meta(
         {"ID": "web", "Meta": {"team": "a"}},
         {
@@ -166,23 +168,91 @@ def test_a_diff_of_provenance_keys_only_yields_the_live_provenance() -> None:
             "nomad_deploy.user": "ana",
         },
     )
-    kept = live_provenance_kept(job, diff)
-    assert kept is not None
-    assert kept["Meta"] == {
+    live = with_live_provenance(job, diff)
+    assert live is not None
+    assert live["Meta"] == {
         "team": "a",
         "nomad_deploy.commit": "aaa",
         "nomad_deploy.dirty": "true",
-        "nomad_deploy.user": "ana",  # unchanged: same on both sides
+        "nomad_deploy.user": "ana",  # unchanged: the same on both sides
     }
 
 
 def test_any_other_change_is_a_change() -> None:
     commit = field("Meta[nomad_deploy.commit]", "Edited", "aaa", "bbb")
-    assert previous_provenance(job_diff(commit, groups="Edited")) is None
-    assert previous_provenance(job_diff(commit, field("Meta[team]", "Added", "", "b"))) is None
-    assert previous_provenance(job_diff(commit, field("Priority", "Edited", "50", "60"))) is None
+    assert not only_provenance_changed(job_diff(commit, groups="Edited"))
+    assert not only_provenance_changed(job_diff(commit, field("Meta[team]", "Added", "", "b")))
+    assert not only_provenance_changed(job_diff(commit, field("Priority", "Edited", "50", "6")))
     with_object = {**job_diff(commit), "Objects": [{"Type": "Added", "Name": "Constraint"}]}
-    assert previous_provenance(with_object) is None
-    assert previous_provenance({"Type": "None"}) is None
-    assert previous_provenance({"Type": "Added", "Fields": [commit]}) is None
-    assert live_provenance_kept({"ID": "web"}, {"Type": "None"}) is None
+    assert not only_provenance_changed(with_object)
+    assert not only_provenance_changed({"Type": "None"})
+    # The live provenance is still there to keep when other things change too.
+    assert with_live_provenance({"ID": "web"}, job_diff(commit, groups="Edited")) is not None
+    assert with_live_provenance({"ID": "web"}, {"Type": "Added", "Fields": [commit]}) is None
+    assert with_live_provenance({"ID": "web"}, job_diff(field("Priority", "Edited"))) is None
+
+
+def test_a_change_replaces_every_group_only_when_each_has_a_destructive_task() -> None:
+    def group(kind: str, *annotations: str) -> dict[str, object]:
+        return {"Type": kind, "Tasks": [{"Type": "Edited", "Annotations": list(annotations)}]}
+
+    destroy = "forces create/destroy update"
+    both = {"TaskGroups": [group("Edited", destroy), group("None", destroy)]}
+    assert replaces_every_group(both)
+    one = {"TaskGroups": [group("Edited", destroy), group("Edited", "forces in-place update")]}
+    assert not replaces_every_group(one)
+    assert not replaces_every_group({"TaskGroups": [group("Edited")]})  # a count, say
+    assert replaces_every_group({"TaskGroups": [group("Added"), group("Edited", destroy)]})
+
+
+class PlanStub:
+    """Nomad's parse and plan, scripted: the same diff for every plan; the planned jobs
+    are kept."""
+
+    def __init__(self, diff: dict[str, object]) -> None:
+        self.diff = diff
+        self.planned: list[dict[str, object]] = []
+
+    def parse_job(
+        self, hcl: str, *, variables: str | None = None, canonicalize: bool = True
+    ) -> dict[str, object]:
+        return {"ID": "web", "Meta": None}
+
+    def plan_job(
+        self, job: Mapping[str, Any], *, diff: bool = True, policy_override: bool = False
+    ) -> dict[str, object]:
+        self.planned.append(dict(job))
+        return {"Diff": self.diff}
+
+
+def plan_with(stub: PlanStub) -> JobPlan:
+    rendered = RenderedJob("web", Path("web.nomad"), 'job "web" {}\n', ())
+    return plan_rendered(stub, rendered, provenance={"nomad_deploy.commit": "new"})
+
+
+def test_plan_keeps_the_live_provenance_unless_every_group_is_replaced_anyway() -> None:
+    commit = field("Meta[nomad_deploy.commit]", "Edited", "old", "new")
+    only = plan_with(PlanStub(job_diff(commit)))
+    assert only.provenance_only and only.provenance_kept
+    assert only.job["Meta"] == {"nomad_deploy.commit": "old"}
+
+    in_place = PlanStub(job_diff(commit, groups="Edited"))  # a count change, say
+    planned = plan_with(in_place)
+    assert planned.provenance_kept and not planned.provenance_only
+    assert planned.job["Meta"] == {"nomad_deploy.commit": "old"}
+    assert [job["Meta"] for job in in_place.planned] == [
+        {"nomad_deploy.commit": "new"},
+        {"nomad_deploy.commit": "old"},
+    ]
+
+    replaced = job_diff(commit)
+    replaced["TaskGroups"] = [
+        {"Type": "Edited", "Tasks": [{"Annotations": ["forces create/destroy update"]}]}
+    ]
+    destructive = PlanStub(replaced)
+    planned = plan_with(destructive)
+    assert not planned.provenance_kept and planned.job["Meta"] == {"nomad_deploy.commit": "new"}
+    assert len(destructive.planned) == 1
+
+    unchanged = PlanStub(job_diff(groups="Edited"))  # provenance already equal
+    assert not plan_with(unchanged).provenance_kept and len(unchanged.planned) == 1
