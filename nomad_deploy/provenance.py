@@ -1,6 +1,6 @@
 """Provenance: what produced a job version, recorded in the job's ``meta``.
 
-``run`` adds these keys (prefix ``nomad_deploy.``) to the job it registers: the tool's
+``run`` adds these keys (prefix ``nomad_deploy_``) to the job it registers: the tool's
 version, the project repository's commit and whether its tree was dirty, the CI run's URL,
 the user, and sha256 digests of the template file and of the merged variables. Every
 value is a string, as Nomad's meta wants.
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from nomad_deploy.context import Context
     from nomad_deploy.prepare import PreparedJob
 
-PREFIX = "nomad_deploy."
+PREFIX = "nomad_deploy_"
 #: The keys, without the prefix, in the order they are shown.
 FIELDS = (
     "version",

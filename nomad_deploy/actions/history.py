@@ -32,7 +32,7 @@ class HistoryEntry:
     version: int
     stable: bool
     submitted_ns: int
-    #: Provenance fields without their ``nomad_deploy.`` prefix (empty: none recorded).
+    #: Provenance fields without their ``nomad_deploy_`` prefix (empty: none recorded).
     provenance: Mapping[str, str]
     #: None for versions without a deployment (batch jobs, no ``update``, purged state).
     deployment: DeploymentOutcome | None

@@ -123,5 +123,5 @@ def provenance_option(function: F) -> F:
         "no_provenance",
         is_flag=True,
         help="Do not record the tool version, git commit, CI run, user and digests in the "
-        "job's meta (nomad_deploy.* keys).",
+        "job's meta (nomad_deploy_* keys).",
     )(function)

@@ -124,6 +124,6 @@ def _kept_note(plan: JobPlan) -> str:
     if not plan.provenance_kept:
         return ""
     return (
-        "the job keeps the live version's provenance (nomad_deploy.* meta): recording this "
+        "the job keeps the live version's provenance (nomad_deploy_* meta): recording this "
         "run's would replace allocations that this change updates in place"
     )

@@ -50,10 +50,13 @@ def ci(run_id: str) -> dict[str, str]:
     return {**GITHUB, "GITHUB_RUN_ID": run_id}
 
 
-def first_deploy(project: DeployProject, prefix: str, run_id: str) -> tuple[str, list[str], str]:
-    """Deploy a new job from the repository's first commit: (job ID, its --var, commit)."""
+def first_deploy(
+    project: DeployProject, prefix: str, run_id: str, *extra: str
+) -> tuple[str, list[str], str]:
+    """Deploy a new job from the repository's first commit: (job ID, its --var and
+    ``extra`` arguments, commit)."""
     job_id = project.new_id(prefix)
-    var = ["--var", f"job_id={job_id}"]
+    var = ["--var", f"job_id={job_id}", *extra]
     result = project.cli("run", "web", *var, environ=ci(run_id))
     assert result.code == 0, result.output
     return job_id, var, git(project.root, "rev-parse", "HEAD")
@@ -73,21 +76,24 @@ def allocation_ids(agent: NomadAgent, job_id: str) -> list[str]:
 def test_provenance_is_recorded_and_alone_changes_nothing(
     project: DeployProject, nomad_agent: NomadAgent
 ) -> None:
-    job_id, var, first = first_deploy(project, "prov", "101")
+    printenv = "--var=script=env | grep NOMAD_META_ | sort; exec sleep 600"  # what a shell sees
+    job_id, var, first = first_deploy(project, "prov", "101", printenv)
 
     job = live_job(nomad_agent, job_id)
     meta = dict(job["Meta"])  # type: ignore[call-overload]
     print("provenance read back from the live job:", json.dumps(meta, indent=2, sort_keys=True))
     template = (project.root / "jobs" / "web.nomad.j2").read_bytes()
-    assert meta["nomad_deploy.commit"] == first
-    assert meta["nomad_deploy.dirty"] == "false"
-    assert meta["nomad_deploy.ci_url"] == "https://github.example/acme/shop/actions/runs/101"
-    assert meta["nomad_deploy.user"] == "ci-bot"
-    assert meta["nomad_deploy.template_sha256"] == hashlib.sha256(template).hexdigest()
-    assert re.fullmatch(r"[0-9a-f]{64}", meta["nomad_deploy.variables_sha256"])
-    assert meta["nomad_deploy.version"]
+    assert meta["nomad_deploy_commit"] == first
+    assert meta["nomad_deploy_dirty"] == "false"
+    assert meta["nomad_deploy_ci_url"] == "https://github.example/acme/shop/actions/runs/101"
+    assert meta["nomad_deploy_user"] == "ci-bot"
+    assert meta["nomad_deploy_template_sha256"] == hashlib.sha256(template).hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{64}", meta["nomad_deploy_variables_sha256"])
+    assert meta["nomad_deploy_version"]
     before = allocation_ids(nomad_agent, job_id)
     assert len(before) == 1
+    logs = project.cli("logs", job_id)
+    assert f"NOMAD_META_nomad_deploy_commit={first}" in logs.stdout, logs.output
 
     # Another commit and another CI run, nothing else: plan and run both see no change.
     second = commit(project.root, "second")
@@ -101,9 +107,9 @@ def test_provenance_is_recorded_and_alone_changes_nothing(
     assert after == before
     unchanged = live_job(nomad_agent, job_id)
     assert unchanged["Version"] == job["Version"] == 0
-    assert unchanged["Meta"]["nomad_deploy.commit"] == first  # type: ignore[index]
+    assert unchanged["Meta"]["nomad_deploy_commit"] == first  # type: ignore[index]
     # Why: registered, that meta change alone would have replaced the allocation.
-    probe = {**unchanged, "Meta": {**meta, "nomad_deploy.commit": second}}
+    probe = {**unchanged, "Meta": {**meta, "nomad_deploy_commit": second}}
     answer = requests.post(
         f"{nomad_agent.address}/v1/job/{job_id}/plan", json={"Job": probe, "Diff": True}, timeout=10
     ).json()
@@ -114,15 +120,15 @@ def test_provenance_is_recorded_and_alone_changes_nothing(
     assert changed.code == 0, changed.output
     job = live_job(nomad_agent, job_id)
     assert job["Version"] == 1
-    assert job["Meta"]["nomad_deploy.commit"] == second  # type: ignore[index]
-    assert job["Meta"]["nomad_deploy.ci_url"].endswith("/runs/103")  # type: ignore[index]
+    assert job["Meta"]["nomad_deploy_commit"] == second  # type: ignore[index]
+    assert job["Meta"]["nomad_deploy_ci_url"].endswith("/runs/103")  # type: ignore[index]
     assert allocation_ids(nomad_agent, job_id) != before
 
     # A dirty tree says so; --no-provenance leaves the keys as they are (no change).
     (project.root / "CHANGES").write_text("edited\n")
     dirty = project.cli("plan", "web", *var, "--var", "version=3", "--output", "json")
     assert dirty.code == 1, dirty.output
-    assert '"New": "true"' in dirty.stdout and "nomad_deploy.dirty" in dirty.stdout
+    assert '"New": "true"' in dirty.stdout and "nomad_deploy_dirty" in dirty.stdout
     bare = project.cli("run", "web", *var, "--var", "version=2", "--no-provenance")
     assert bare.code == 0 and "only its provenance differs" in bare.stdout, bare.output
 
@@ -143,7 +149,7 @@ def test_a_change_nomad_applies_in_place_keeps_the_live_provenance(
     assert len(after) == 2 and set(before) < set(after)  # the first allocation kept running
     job = live_job(nomad_agent, job_id)
     assert job["Version"] == 1
-    assert job["Meta"]["nomad_deploy.commit"] == first  # type: ignore[index]
+    assert job["Meta"]["nomad_deploy_commit"] == first  # type: ignore[index]
 
 
 def test_history_lists_versions_and_revert_goes_back_to_one(
@@ -182,7 +188,7 @@ def test_history_lists_versions_and_revert_goes_back_to_one(
     job = live_job(nomad_agent, job_id)
     assert job["Version"] == 2
     assert job["TaskGroups"][0]["Tasks"][0]["Env"]["VERSION"] == "1"  # type: ignore[index]
-    assert job["Meta"]["nomad_deploy.commit"] == first  # type: ignore[index]
+    assert job["Meta"]["nomad_deploy_commit"] == first  # type: ignore[index]
     missing = project.cli("history", "no-such-job")
     assert missing.code == 1 and missing.stderr.startswith("error: "), missing.output
     assert "Traceback" not in missing.output and "no-such-job" in missing.stderr

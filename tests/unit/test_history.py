@@ -16,10 +16,10 @@ VERSIONS = [
         "Stable": False,
         "SubmitTime": NOW - 90 * S,
         "Meta": {
-            "nomad_deploy.commit": "0123456789abcdef0123456789abcdef01234567",
-            "nomad_deploy.dirty": "true",
-            "nomad_deploy.user": "ana",
-            "nomad_deploy.ci_url": "https://ci.example/runs/3",
+            "nomad_deploy_commit": "0123456789abcdef0123456789abcdef01234567",
+            "nomad_deploy_dirty": "true",
+            "nomad_deploy_user": "ana",
+            "nomad_deploy_ci_url": "https://ci.example/runs/3",
             "team": "web",
         },
     },
@@ -28,7 +28,7 @@ VERSIONS = [
         "Version": 0,
         "Stable": True,
         "SubmitTime": NOW - 3 * 86400 * S,
-        "Meta": {"nomad_deploy.commit": "fedcba9876543210fedcba9876543210fedcba98"},
+        "Meta": {"nomad_deploy_commit": "fedcba9876543210fedcba9876543210fedcba98"},
     },
 ]
 DEPLOYMENTS = [

@@ -56,20 +56,20 @@ def test_a_clean_repository_gives_its_commit(repo: Path) -> None:
     head = git(repo, "rev-parse", "HEAD")
     assert git_state(repo / "jobs") is not None
     meta = collect(repo, {"USER": "ana"})
-    assert meta["nomad_deploy.commit"] == head
-    assert meta["nomad_deploy.dirty"] == "false"
-    assert meta["nomad_deploy.version"] == "1.2.3"
-    assert meta["nomad_deploy.user"] == "ana"
+    assert meta["nomad_deploy_commit"] == head
+    assert meta["nomad_deploy_dirty"] == "false"
+    assert meta["nomad_deploy_version"] == "1.2.3"
+    assert meta["nomad_deploy_user"] == "ana"
     template = (repo / "jobs" / "web.nomad.j2").read_bytes()
-    assert meta["nomad_deploy.template_sha256"] == hashlib.sha256(template).hexdigest()
-    assert "nomad_deploy.ci_url" not in meta
+    assert meta["nomad_deploy_template_sha256"] == hashlib.sha256(template).hexdigest()
+    assert "nomad_deploy_ci_url" not in meta
 
 
 def test_a_modified_tracked_file_is_dirty_an_untracked_one_is_not(repo: Path) -> None:
     (repo / "notes.txt").write_text("untracked\n")
-    assert collect(repo, {})["nomad_deploy.dirty"] == "false"
+    assert collect(repo, {})["nomad_deploy_dirty"] == "false"
     (repo / "jobs" / "web.nomad.j2").write_text('job "web2" {}\n')
-    assert collect(repo, {})["nomad_deploy.dirty"] == "true"
+    assert collect(repo, {})["nomad_deploy_dirty"] == "true"
 
 
 def test_outside_a_repository_there_is_no_commit(tmp_path: Path) -> None:
@@ -77,8 +77,8 @@ def test_outside_a_repository_there_is_no_commit(tmp_path: Path) -> None:
     (tmp_path / "jobs" / "web.nomad.j2").write_text("x")
     assert git_state(tmp_path) is None
     meta = collect(tmp_path, {})
-    assert "nomad_deploy.commit" not in meta and "nomad_deploy.dirty" not in meta
-    assert meta["nomad_deploy.version"] == "1.2.3"
+    assert "nomad_deploy_commit" not in meta and "nomad_deploy_dirty" not in meta
+    assert meta["nomad_deploy_version"] == "1.2.3"
 
 
 def test_a_repository_without_commits_or_without_git_gives_none(
@@ -131,13 +131,13 @@ def test_the_variables_digest_cannot_confirm_a_secret() -> None:
 
 
 def test_with_meta_replaces_only_the_prefixed_keys() -> None:
-    job = {"ID": "web", "Meta": {"team": "a", "nomad_deploy.commit": "old"}}
-    assert with_meta(job, {"nomad_deploy.user": "ana"})["Meta"] == {
+    job = {"ID": "web", "Meta": {"team": "a", "nomad_deploy_commit": "old"}}
+    assert with_meta(job, {"nomad_deploy_user": "ana"})["Meta"] == {
         "team": "a",
-        "nomad_deploy.user": "ana",
+        "nomad_deploy_user": "ana",
     }
     assert with_meta({"ID": "web", "Meta": None}, {})["Meta"] is None
-    assert provenance_of({"team": "a", "nomad_deploy.commit": "abc"}) == {"commit": "abc"}
+    assert provenance_of({"team": "a", "nomad_deploy_commit": "abc"}) == {"commit": "abc"}
 
 
 def field(name: str, kind: str, old: str = "", new: str = "") -> dict[str, str]:
@@ -155,31 +155,31 @@ def job_diff(*fields: dict[str, str], groups: str = "None") -> dict[str, object]
 
 def test_the_live_provenance_comes_from_the_diffs_old_values() -> None:
     diff = job_diff(
-        field("Meta[nomad_deploy.commit]", "Edited", "aaa", "bbb"),
-        field("Meta[nomad_deploy.ci_url]", "Added", "", "https://ci/2"),
-        field("Meta[nomad_deploy.dirty]", "Deleted", "true", ""),
+        field("Meta[nomad_deploy_commit]", "Edited", "aaa", "bbb"),
+        field("Meta[nomad_deploy_ci_url]", "Added", "", "https://ci/2"),
+        field("Meta[nomad_deploy_dirty]", "Deleted", "true", ""),
     )
     assert only_provenance_changed(diff)
     job = with_meta(
         {"ID": "web", "Meta": {"team": "a"}},
         {
-            "nomad_deploy.commit": "bbb",
-            "nomad_deploy.ci_url": "https://ci/2",
-            "nomad_deploy.user": "ana",
+            "nomad_deploy_commit": "bbb",
+            "nomad_deploy_ci_url": "https://ci/2",
+            "nomad_deploy_user": "ana",
         },
     )
     live = with_live_provenance(job, diff)
     assert live is not None
     assert live["Meta"] == {
         "team": "a",
-        "nomad_deploy.commit": "aaa",
-        "nomad_deploy.dirty": "true",
-        "nomad_deploy.user": "ana",  # unchanged: the same on both sides
+        "nomad_deploy_commit": "aaa",
+        "nomad_deploy_dirty": "true",
+        "nomad_deploy_user": "ana",  # unchanged: the same on both sides
     }
 
 
 def test_any_other_change_is_a_change() -> None:
-    commit = field("Meta[nomad_deploy.commit]", "Edited", "aaa", "bbb")
+    commit = field("Meta[nomad_deploy_commit]", "Edited", "aaa", "bbb")
     assert not only_provenance_changed(job_diff(commit, groups="Edited"))
     assert not only_provenance_changed(job_diff(commit, field("Meta[team]", "Added", "", "b")))
     assert not only_provenance_changed(job_diff(commit, field("Priority", "Edited", "50", "6")))
@@ -227,22 +227,22 @@ class PlanStub:
 
 def plan_with(stub: PlanStub) -> JobPlan:
     rendered = RenderedJob("web", Path("web.nomad"), 'job "web" {}\n', ())
-    return plan_rendered(stub, rendered, provenance={"nomad_deploy.commit": "new"})
+    return plan_rendered(stub, rendered, provenance={"nomad_deploy_commit": "new"})
 
 
 def test_plan_keeps_the_live_provenance_unless_every_group_is_replaced_anyway() -> None:
-    commit = field("Meta[nomad_deploy.commit]", "Edited", "old", "new")
+    commit = field("Meta[nomad_deploy_commit]", "Edited", "old", "new")
     only = plan_with(PlanStub(job_diff(commit)))
     assert only.provenance_only and only.provenance_kept
-    assert only.job["Meta"] == {"nomad_deploy.commit": "old"}
+    assert only.job["Meta"] == {"nomad_deploy_commit": "old"}
 
     in_place = PlanStub(job_diff(commit, groups="Edited"))  # a count change, say
     planned = plan_with(in_place)
     assert planned.provenance_kept and not planned.provenance_only
-    assert planned.job["Meta"] == {"nomad_deploy.commit": "old"}
+    assert planned.job["Meta"] == {"nomad_deploy_commit": "old"}
     assert [job["Meta"] for job in in_place.planned] == [
-        {"nomad_deploy.commit": "new"},
-        {"nomad_deploy.commit": "old"},
+        {"nomad_deploy_commit": "new"},
+        {"nomad_deploy_commit": "old"},
     ]
 
     replaced = job_diff(commit)
@@ -251,7 +251,7 @@ def test_plan_keeps_the_live_provenance_unless_every_group_is_replaced_anyway() 
     ]
     destructive = PlanStub(replaced)
     planned = plan_with(destructive)
-    assert not planned.provenance_kept and planned.job["Meta"] == {"nomad_deploy.commit": "new"}
+    assert not planned.provenance_kept and planned.job["Meta"] == {"nomad_deploy_commit": "new"}
     assert len(destructive.planned) == 1
 
     unchanged = PlanStub(job_diff(groups="Edited"))  # provenance already equal
