@@ -60,7 +60,9 @@ def git_state(directory: Path) -> GitState | None:
     head = _git(directory, "rev-parse", "--verify", "HEAD")
     if head is None or not re.fullmatch(r"[0-9a-f]{40,64}", head):
         return None
-    changes = _git(directory, "status", "--porcelain", "--untracked-files=no")
+    changes = _git(
+        directory, "--no-optional-locks", "status", "--porcelain", "--untracked-files=no"
+    )
     return GitState(head, bool(changes))
 
 
