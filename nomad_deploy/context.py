@@ -77,6 +77,19 @@ class Context:
             return TargetVersion(parse_version(self.environment.nomad_version), source)
         return None
 
+    def for_environment(self, name: str) -> Context:
+        """A context for environment ``name`` of the same project, sharing the process
+        environment, the redactor and ``--nomad-version``, with its own connections (a
+        staged rollout's stages each talk to their own cluster). Raises UsageError for an
+        unknown environment."""
+        return Context(
+            project=self.project,
+            environment=self.project.environment(name),
+            environ=self.environ,
+            redactor=self.redactor,
+            nomad_version=self.nomad_version,
+        )
+
     @property
     def connections(self) -> Connections:
         """The environment's Vault and Consul (clients created on first use); every value

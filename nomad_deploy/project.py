@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from nomad_deploy.errors import ConfigError, UsageError
 from nomad_deploy.files import decode_error_where, display_path, toml_error_parts
+from nomad_deploy.project_rollout import Rollout, read_rollout
 from nomad_deploy.project_schema import check_project, job_name_problem
 from nomad_deploy.value_limits import check_size
 
@@ -76,6 +77,8 @@ class Project:
     delimiters: str = "jinja"
     default_env: str | None = None
     template_dirs: tuple[Path, ...] = ()
+    #: ``[rollout]``: the environments ``run --rollout`` deploys to in order (None: no table).
+    rollout: Rollout | None = None
 
     def environment(self, name: str | None) -> Environment:
         """The named environment; ``None`` means ``default_env`` (or an empty one)."""
@@ -212,7 +215,9 @@ def load_project(config: Path | None = None, cwd: Path | None = None) -> Project
     check_project(path, text, data)
     for table, where in _variable_tables(data):
         check_size(table, f"{path} {where}", ConfigError)
-    return _build(path, data)
+    project = _build(path, data)
+    rollout = read_rollout(path, text, data.get("rollout"), project.environments)
+    return replace(project, rollout=rollout) if rollout is not None else project
 
 
 def _variable_tables(data: dict[str, Any]) -> list[tuple[Any, str]]:

@@ -24,6 +24,7 @@ TOP_KEYS = {
     "vars": TABLE,
     "env": TABLE,
     "job": "an array of tables ([[job]])",
+    "rollout": TABLE,
 }
 ENV_KEYS = {
     "nomad_addr": TEXT,
@@ -34,6 +35,10 @@ ENV_KEYS = {
     "nomad_version": TEXT,
     "var_files": TEXT_LIST,
     "vars": TABLE,
+}
+ROLLOUT_KEYS = {
+    "order": TEXT_LIST,
+    "gate": TEXT,
 }
 JOB_KEYS = {
     "name": TEXT,
@@ -68,6 +73,7 @@ def check_project(path: Path, text: str, data: Mapping[str, Any]) -> None:
         if not isinstance(table, Mapping):
             raise _error(path, text, f"{where} must be a table", f"[env.{name}]")
         _check_table(path, text, table, ENV_KEYS, where)
+    _check_table(path, text, _table(path, text, data, "rollout"), ROLLOUT_KEYS, "[rollout]")
     jobs = data.get("job", [])
     if not isinstance(jobs, list) or not all(isinstance(entry, Mapping) for entry in jobs):
         raise _error(path, text, "'job' must be an array of tables ([[job]])", "job")

@@ -141,20 +141,21 @@ def _cluster_version(
 ) -> TargetVersion | None:
     """The version jobs are checked against before anything is sent: ``--nomad-version``
     or what the cluster reports. Where ACLs deny ``agent:read``, the environment's
-    ``nomad_version`` stands in, and without one the check is skipped with a warning."""
+    ``nomad_version`` stands in; without one the denial is the command's error (naming
+    ``agent read`` and the ``nomad_version`` way out), before anything is sent."""
     try:
         return context.target_version(online=True)
-    except NomadPermissionError:
+    except NomadPermissionError as denied:
         fallback = context.target_version(online=False)
         if fallback is None:
-            warnings.append(
-                JobWarning(
-                    job,
-                    context.nomad.address,
-                    "cannot read the cluster's Nomad version (needs agent:read): version "
-                    f"checks skipped; set nomad_version in [env.{context.environment.name}]",
-                )
+            denied.subject = f"{denied.subject}; nothing was submitted"
+            denied.args = (denied.subject,)
+            denied.with_context("Job", job)
+            denied.suggestion = (
+                "grant the token agent read (nomad-deploy policy JOB prints the policy), or "
+                f"set nomad_version in [env.{context.environment.name}] to skip this read"
             )
+            raise _with_warnings(denied, warnings) from None
         return fallback
 
 

@@ -83,6 +83,8 @@ def run(
     checked = render_and_check(
         context, options.jobs, options.variables, run_preflight=options.preflight
     )
+    for job, report in zip(checked.jobs, checked.reports, strict=True):
+        _probe_read_job(context, job.spec.name, report.outline.id)
     by_name = {job.spec.name: job for job in checked.jobs}
     job_ids: dict[str, str] = {}
 
@@ -117,6 +119,22 @@ def run(
     except KeyboardInterrupt:
         return RunReport({}, [], dict(job_ids), checked.warnings, interrupted=True)
     return RunReport(done.results, done.skipped, dict(job_ids), checked.warnings)
+
+
+def _probe_read_job(context: Context, name: str, job_id: str) -> None:
+    """Fail before anything is planned or registered when the token cannot read the job
+    (read-job: watching needs it): reading it answers 200 or 404 with read-job, 403
+    without. The plan, next, proves submit-job before the registration."""
+    from nomad_deploy.errors import NomadNotFoundError, NomadPermissionError
+
+    try:
+        context.nomad.job(job_id)
+    except NomadNotFoundError:
+        return
+    except NomadPermissionError as denied:
+        denied.subject = f"{denied.subject}; nothing was submitted"
+        denied.args = (denied.subject,)
+        raise denied.with_context("Job", name) from None
 
 
 def _verify_consul(

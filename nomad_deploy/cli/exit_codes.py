@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from nomad_deploy.errors import UsageError
 
 if TYPE_CHECKING:
+    from nomad_deploy.actions.rollout import RolloutReport
     from nomad_deploy.actions.run import JobResult, RunReport
 
 
@@ -77,6 +78,23 @@ def run_exit_code(report: RunReport) -> int:
     if report.interrupted:
         return ExitCode.INTERRUPTED
     return worst_exit_code(job_exit_code(result) for result in report.results.values())
+
+
+def rollout_exit_code(report: RolloutReport) -> int:
+    """Exit code of a staged rollout: 0 when every stage succeeded, else the failed
+    stage's: 130 interrupted, its error's, 4 for a failed gate, else its run's."""
+    failed = report.failed
+    if failed is None:
+        return ExitCode.OK
+    if failed.outcome == "interrupted":
+        return ExitCode.INTERRUPTED
+    if failed.error is not None:
+        return error_exit_code(failed.error)
+    if failed.gate is not None and not failed.gate.passed:
+        return ExitCode.FAILED
+    if failed.report is not None:
+        return run_exit_code(failed.report) or ExitCode.ERROR
+    return ExitCode.ERROR
 
 
 # Worst first: an interruption or timeout outranks a failure, which outranks states a

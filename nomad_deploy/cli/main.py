@@ -46,6 +46,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "revert": ("nomad_deploy.cli.job_cmds", "revert", "Revert a job to an earlier version."),
     "stop": ("nomad_deploy.cli.job_cmds", "stop", "Stop (and optionally purge) a job."),
+    "policy": (
+        "nomad_deploy.cli.policy_cmd",
+        "policy",
+        "Print the least-privilege Nomad, Vault and Consul policies for jobs.",
+    ),
 }
 
 EPILOG = f"""\b

@@ -31,6 +31,9 @@ Examples:
   nomad-deploy run hello_nomad --promote auto   # promote canaries once healthy
   nomad-deploy run hello_nomad --promote 2m     # ...once healthy for two minutes
   nomad-deploy run hello_nomad --check-index 42 --output json
+  nomad-deploy run hello_nomad --env staging,prod --gate 2m   # staged rollout
+  nomad-deploy run hello_nomad --rollout        # the stages of [rollout] in the project
+  (a rollout exits with the code of the stage that stopped it; a failed gate is 4)
 
 \b
 {EXIT_CODES_HELP}"""
@@ -73,6 +76,19 @@ Examples:
     is_flag=True,
     help="Skip checking the templates' Vault paths, Consul keys and services first.",
 )
+@click.option(
+    "--rollout",
+    "use_rollout",
+    is_flag=True,
+    help="Staged rollout through the environments of [rollout] order (--env a,b names "
+    "them instead): each stage only after the one before succeeded.",
+)
+@click.option(
+    "--gate",
+    metavar="DURATION",
+    help="Rollout: a stage's Consul checks must keep passing this long before the next "
+    "stage starts (default: [rollout] gate, else none).",
+)
 @provenance_option
 @output_option
 def run(
@@ -91,6 +107,8 @@ def run(
     no_preflight: bool,
     no_consul_check: bool,
     consul_timeout: str,
+    use_rollout: bool,
+    gate: str | None,
     no_provenance: bool,
     output: str,
 ) -> int:
@@ -121,7 +139,12 @@ def run(
         preflight=not no_preflight,
         provenance=not no_provenance,
     )
-    context = state.open_command_context(config, env_name, nomad_version)
+    staged = use_rollout or "," in (env_name or "")
+    context = state.open_command_context(config, None if staged else env_name, nomad_version)
+    if staged or gate is not None:
+        from nomad_deploy.cli.rollout_run import run_rollout
+
+        return run_rollout(context, options, env_name, use_rollout, gate, output)
     console = make_console(output, context.redactor.redact, prefix_jobs=len(jobs) > 1)
     try:
         report = run(context, options, emit=console.event, on_plan=plan_presenter(console))

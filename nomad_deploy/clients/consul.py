@@ -96,7 +96,9 @@ class ConsulClient:
 
     def key(self, path: str, default: Any = MISSING) -> str:
         """The KV value at ``path`` as text; ``default`` (if given) when it does not exist."""
-        _, entry = self._call(lambda: self._consul.kv.get(path), f"read key {path!r}")
+        _, entry = self._call(
+            lambda: self._consul.kv.get(path), f"read key {path!r}", need=f"read on key {path}"
+        )
         if entry is None:
             if default is not MISSING:
                 return str(default)
@@ -106,7 +108,9 @@ class ConsulClient:
 
     def key_exists(self, path: str) -> bool:
         """True when ``path`` exists in KV."""
-        _, entry = self._call(lambda: self._consul.kv.get(path), f"read key {path!r}")
+        _, entry = self._call(
+            lambda: self._consul.kv.get(path), f"read key {path!r}", need=f"read on key {path}"
+        )
         return entry is not None
 
     def service_known(self, name: str) -> bool:
@@ -153,9 +157,25 @@ class ConsulClient:
             return {}
         return checks
 
-    def _call(self, action: Any, what: str) -> Any:
+    def _call(self, action: Any, what: str, *, need: str | None = None) -> Any:
+        """``action()``; a failure becomes ConsulError (a 403 names ``need``, the ACL
+        rule the request needs, when given)."""
+        import consul
+
         try:
             return action()
+        except consul.ACLPermissionDenied:
+            if need is None:
+                raise ConsulError(
+                    f"permission denied by Consul: cannot {what}",
+                    [("Consul", self.settings.address)],
+                    suggestion="check CONSUL_HTTP_TOKEN",
+                ) from None
+            raise ConsulError(
+                f"permission denied: needs {need}",
+                [("Consul", self.settings.address)],
+                suggestion="check CONSUL_HTTP_TOKEN's policy (nomad-deploy policy JOB prints it)",
+            ) from None
         except Exception as failure:
             unreachable = connection_failure(failure)
             if unreachable is not None:

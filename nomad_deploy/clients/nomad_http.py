@@ -17,6 +17,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -26,6 +27,7 @@ from nomad_deploy.clients.failures import (
     is_name_resolution_failure,
     looks_like_html,
 )
+from nomad_deploy.clients.nomad_acl import permission_subject
 from nomad_deploy.clients.nomad_settings import NomadSettings
 from nomad_deploy.clients.tls import tls_adapter, tls_failure_reason
 from nomad_deploy.errors import (
@@ -109,7 +111,9 @@ class NomadTransport:
             except nomad_errors.BaseNomadException as failure:
                 cause = failure.nomad_resp
                 if isinstance(cause, requests.Response):
-                    error = _api_error(method, url, cause)
+                    error = _api_error(
+                        method, url, cause, namespace=self.settings.namespace, path=path
+                    )
                     retry = method == "GET" and isinstance(error, NomadServerError)
                 else:
                     has_cert = bool(self.settings.client_certificate)
@@ -160,8 +164,15 @@ def _short_reason(cause: object, has_client_cert: bool = False) -> str:
 
 
 def _api_error(
-    method: str, url: str, response: requests.Response
+    method: str,
+    url: str,
+    response: requests.Response,
+    *,
+    namespace: str | None = None,
+    path: str | None = None,
 ) -> NomadAPIError | NomadConnectionError:
+    """The typed error of an HTTP error answer; a 403 names the capability the request
+    needs (clients/nomad_acl.py), since Nomad only says "Permission denied"."""
     status = response.status_code
     message = response.text.strip()[:2000] or response.reason or ""
     if looks_like_html(message):  # a web server or proxy, not Nomad's API
@@ -189,9 +200,19 @@ def _api_error(
         404: NomadNotFoundError,
     }
     kind = kinds.get(status, NomadServerError if status >= 500 else NomadAPIError)
+    if kind is NomadPermissionError:
+        path = path or urlsplit(url).path
+        subject = permission_subject(method, path, namespace or "default", message)
+        return kind(
+            subject,
+            method=method,
+            url=url,
+            status=status,
+            message=message,
+            suggestion="see what each command needs: nomad-deploy policy JOB",
+        )
     subject = {
         NomadBadRequestError: "Nomad rejected the request",
-        NomadPermissionError: "permission denied by Nomad (check NOMAD_TOKEN)",
         NomadNotFoundError: "not found on Nomad",
         NomadServerError: "Nomad failed to handle the request",
     }.get(kind, f"Nomad answered {status}")

@@ -156,9 +156,20 @@ class VaultClient:
         return str(self._client.token)
 
     def read(self, path: str) -> dict[str, Any]:
-        """The key/value data at KV ``path`` (``mount/rest``), v1 or v2 alike."""
+        """The key/value data at KV ``path`` (``mount/rest``), v1 or v2 alike. A read
+        the token's policies forbid raises VaultError "permission denied: needs read on
+        <API path>" (the path a Vault policy names, ``secret/data/app`` on KV v2)."""
         self.login()
-        mount, relative, version = self._locate(path)
+        try:
+            mount, relative, version = self._locate(path)
+        except VaultError as failure:
+            # No access to the mount at all: its KV version (the API path) stays unknown.
+            clean = path.strip("/")
+            mount, _, rest = clean.partition("/")
+            v2 = f" (or {mount}/data/{rest} if {mount}/ is a KV v2 mount)"
+            raise (
+                self._denied(clean, path, "" if rest.startswith("data/") else v2) or failure
+            ) from None
         try:
             if version == "2":
                 answer = self._client.secrets.kv.v2.read_secret_version(
@@ -170,8 +181,48 @@ class VaultClient:
                     "data"
                 ]
         except Exception as failure:
-            raise self._error(f"cannot read Vault secret {path!r}", path, failure) from None
+            api_path = _api_path(mount, relative, version)
+            raise self._denied(api_path, path) or self._error(
+                f"cannot read Vault secret {path!r}", path, failure
+            ) from None
         return dict(data or {})
+
+    def api_path(self, path: str) -> str:
+        """The HTTP API path of KV ``path`` as a Vault policy names it (``secret/app`` on
+        a KV v2 mount: ``secret/data/app``). Raises VaultError when the mount is unknown
+        to this token."""
+        self.login()
+        return _api_path(*self._locate(path))
+
+    def capabilities(self, api_path: str) -> list[str]:
+        """The token's capabilities on ``api_path`` (``sys/capabilities-self``, which
+        Vault's default policy allows); [] when Vault does not answer it."""
+        try:
+            answer = self._client.adapter.post(
+                "/v1/sys/capabilities-self", json={"paths": [api_path]}
+            )
+        except Exception:
+            return []
+        body = answer.get("data", answer) if isinstance(answer, dict) else {}
+        found = body.get(api_path, body.get("capabilities", []))
+        return [str(c) for c in found] if isinstance(found, list) else []
+
+    def _denied(self, api_path: str, path: str, alternative: str = "") -> VaultError | None:
+        """A permission error naming ``read on api_path`` when the token's policies do not
+        grant it (asked with ``sys/capabilities-self``); None when they do."""
+        granted = self.capabilities(api_path)
+        if not granted or "read" in granted or "root" in granted:
+            return None
+        return VaultError(
+            f"permission denied: needs read on {api_path}{alternative}",
+            [
+                ("Vault", self.settings.address),
+                ("Path", path),
+                ("Token may", "nothing" if granted == ["deny"] else ", ".join(granted)),
+            ],
+            suggestion="give the token's policy read on it (nomad-deploy policy JOB prints "
+            "the policy)",
+        )
 
     def value(self, path: str, key: str) -> Any:
         """One key of the secret at ``path``; VaultError naming both when missing."""
@@ -211,6 +262,11 @@ class VaultClient:
             ],
             suggestion=_reason(failure, bool(self.settings.client_cert)),
         )
+
+
+def _api_path(mount: str, relative: str, version: str) -> str:
+    """``mount/relative`` as the HTTP API names it (KV v2 data lives under ``data/``)."""
+    return f"{mount}/data/{relative}" if version == "2" else f"{mount}/{relative}"
 
 
 def pick_key(data: Mapping[str, Any], path: str, key: str, address: str) -> Any:

@@ -68,7 +68,7 @@ def verify_consul_services(
         for name, want in list(pending.items()):
             instances = consul.service_instances(name, passing=False)
             last[name] = instances
-            passing = sum(1 for i in instances if _passing(i))
+            passing = sum(1 for i in instances if instance_passing(i))
             if passing >= want:
                 emit(ConsulServiceState(job, name, want, passing))
                 del pending[name]
@@ -80,8 +80,8 @@ def verify_consul_services(
         return None
     for name, want in pending.items():
         instances = last.get(name, [])
-        details = tuple(redact(line) for line in _failing_checks(instances))
-        passing = sum(1 for i in instances if _passing(i))
+        details = tuple(redact(line) for line in failing_checks(instances))
+        passing = sum(1 for i in instances if instance_passing(i))
         emit(ConsulServiceState(job, name, want, passing, details or ("no instances registered",)))
     names = ", ".join(sorted(pending))
     return Finished(
@@ -92,11 +92,13 @@ def verify_consul_services(
     )
 
 
-def _passing(instance: Mapping[str, Any]) -> bool:
+def instance_passing(instance: Mapping[str, Any]) -> bool:
+    """True when every check of a Consul service instance passes."""
     return all(check.get("status") == "passing" for check in instance.get("checks") or [])
 
 
-def _failing_checks(instances: list[dict[str, Any]]) -> list[str]:
+def failing_checks(instances: list[dict[str, Any]]) -> list[str]:
+    """``address:port check: status: output`` for each check of ``instances`` not passing."""
     lines = []
     for instance in instances:
         for check in instance.get("checks") or []:

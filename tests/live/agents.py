@@ -136,11 +136,25 @@ class VaultAgent(Agent):
 
 @dataclass
 class NomadAgent(Agent):
-    """Nomad dev agent (server and client) wired to the Consul and Vault agents."""
+    """Nomad dev agent (server and client) wired to the Consul and Vault agents; with
+    ACLs on, ``token`` is the bootstrap (management) token."""
+
+    token: str | None = field(default=None, repr=False)
 
     def env(self) -> dict[str, str]:
         """Variables a Nomad client uses to reach this agent."""
         return {"NOMAD_ADDR": self.address}
+
+    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        """A request to ``/v1/<path>`` with the management token (when ACLs are on)."""
+        headers = {"X-Nomad-Token": self.token} if self.token else {}
+        return requests.request(
+            method,
+            f"{self.address}/v1/{path}",
+            headers=headers,
+            timeout=30,
+            **kwargs,  # type: ignore[arg-type]
+        )
 
 
 def _start(agent: Agent, argv: list[str], ready: Callable[[], bool], timeout: float) -> None:
@@ -225,9 +239,12 @@ def start_vault(workdir: Path) -> VaultAgent:
     return agent
 
 
-def start_nomad(workdir: Path, consul: ConsulAgent, vault: VaultAgent) -> NomadAgent:
+def start_nomad(
+    workdir: Path, consul: ConsulAgent, vault: VaultAgent, *, acl: bool = False
+) -> NomadAgent:
     """Start a Nomad agent (server and client) wired to ``consul`` and ``vault``; return
-    once its node is ready with raw_exec healthy and Vault reachable from the client."""
+    once its node is ready with raw_exec healthy and Vault reachable from the client.
+    ``acl``: with Nomad's ACL system on (nomad-acl.hcl), bootstrapped into ``token``."""
     data_dir = workdir / "nomad"
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -248,21 +265,29 @@ def start_nomad(workdir: Path, consul: ConsulAgent, vault: VaultAgent) -> NomadA
         data_dir / "nomad.hcl",
     )
     agent = NomadAgent("nomad", f"http://{LOOPBACK}:{port}", data_dir, data_dir / "agent.log")
+    argv = [str(binary("nomad")), "agent", "-dev", f"-config={config}"]
+    if acl:
+        argv.append(f"-config={render_config('nomad-acl.hcl', {}, data_dir / 'acl.hcl')}")
 
     def ready() -> bool:
-        nodes = requests.get(f"{agent.address}/v1/nodes", timeout=2)
+        if acl and agent.token is None:
+            bootstrap = requests.post(f"{agent.address}/v1/acl/bootstrap", timeout=2)
+            if not bootstrap.ok:  # no leader yet
+                return False
+            agent.token = str(bootstrap.json()["SecretID"])
+        nodes = agent.request("GET", "nodes")
         if not nodes.ok:
             return False
         for stub in nodes.json():
             if stub.get("Status") != "ready":
                 continue
-            node = requests.get(f"{agent.address}/v1/node/{stub['ID']}", timeout=2).json()
+            node = agent.request("GET", f"node/{stub['ID']}").json()
             raw_exec = (node.get("Drivers") or {}).get("raw_exec") or {}
             vault_ok = (node.get("Attributes") or {}).get("vault.accessible") == "true"
             return bool(raw_exec.get("Healthy")) and vault_ok
         return False
 
-    _start(agent, [str(binary("nomad")), "agent", "-dev", f"-config={config}"], ready, 90)
+    _start(agent, argv, ready, 90)
     return agent
 
 

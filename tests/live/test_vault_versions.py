@@ -71,9 +71,7 @@ def artifact(tmp_path: Path) -> Iterator[tuple[str, str]]:
         server.shutdown()
 
 
-def cli(
-    env: dict[str, str], *args: str, timeout: float = 240
-) -> subprocess.CompletedProcess[str]:
+def cli(env: dict[str, str], *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nomad_deploy", *args],
         cwd=ROOT,
@@ -82,6 +80,21 @@ def cli(
         text=True,
         timeout=timeout,
     )
+
+
+def token_form_vars(job_id: str, artifact: tuple[str, str]) -> list[str]:
+    """``--var`` arguments deploying hello_nomad as ``job_id`` (one instance, its own
+    service name) in the token form, from the stand-in release ``artifact``."""
+    url, sha256 = artifact
+    variables = {
+        "hello_nomad.job_id": job_id,
+        "hello_nomad.service_name": job_id,
+        "hello_nomad.count": "1",
+        "hello_nomad.secrets.vault_auth": "token",
+        "hello_nomad.artifact.url": url,
+        "hello_nomad.artifact.sha256": sha256,
+    }
+    return [arg for key, value in variables.items() for arg in ("--var", f"{key}={value}")]
 
 
 @pytest.fixture
@@ -109,16 +122,7 @@ def test_token_form_deploys_and_the_task_reads_its_secret(
         "secret/data/hello_nomad",
         json={"data": {"secret_key_base": secret_key_base, "release_cookie": "c" * 32}},
     )
-    url, sha256 = artifact
-    variables = {
-        "hello_nomad.job_id": job_id,
-        "hello_nomad.service_name": job_id,
-        "hello_nomad.count": "1",
-        "hello_nomad.secrets.vault_auth": "token",
-        "hello_nomad.artifact.url": url,
-        "hello_nomad.artifact.sha256": sha256,
-    }
-    var_args = [arg for key, value in variables.items() for arg in ("--var", f"{key}={value}")]
+    var_args = token_form_vars(job_id, artifact)
     try:
         done = cli(cli_env, "run", "hello_nomad", "--env", "dev", *var_args)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -161,7 +165,7 @@ def test_workload_identity_form_is_refused_by_run_on_nomad_1_6(
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert done.stderr.startswith(
-        "error: vault { role } (Vault workload identity) (group \"web\" > task \"app\" > vault) "
+        'error: vault { role } (Vault workload identity) (group "web" > task "app" > vault) '
         "needs Nomad >= 1.7.0; the target is Nomad 1.6.3"
     ), done.stderr
     assert "jobs/hello_nomad.nomad.j2:" in done.stderr

@@ -332,18 +332,22 @@ def test_nomad_version_option_wins_over_the_cluster(project_dir: Path) -> None:
     assert ("agent_version", "") not in nomad.calls
 
 
-def test_without_agent_read_the_environment_version_stands_in_or_a_warning_says_so(
+def test_without_agent_read_the_environment_version_stands_in_or_the_denial_is_the_error(
     project_dir: Path,
 ) -> None:
     identity_job(project_dir)
     nomad = scripted_nomad("other")
     nomad.version = NomadPermissionError(
-        "permission denied", method="GET", url="/v1/agent/self", status=403, message="denied"
+        "permission denied: needs agent read",
+        method="GET",
+        url="/v1/agent/self",
+        status=403,
+        message="Permission denied",
     )
     context, _ = make_context(project_dir, nomad)
-    checked = render_and_check(context, ["other"], run_preflight=False)
-    (warning,) = [w for w in checked.warnings if "agent:read" in w.message]
-    assert "version checks skipped; set nomad_version in [env." in warning.message
+    with pytest.raises(NomadPermissionError, match="needs agent read") as denied:
+        render_and_check(context, ["other"], run_preflight=False)
+    assert "set nomad_version in [env." in str(denied.value.suggestion)
 
     project = project_dir / "nomad-deploy.toml"
     project.write_text(project.read_text() + '\n[env.prod]\nnomad_version = "1.6.3"\n')
