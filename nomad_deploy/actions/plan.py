@@ -8,16 +8,19 @@ from nomad_deploy.actions.prepare import JobWarning, render_and_check
 from nomad_deploy.context import Context
 from nomad_deploy.deploy.plan import JobPlan, plan_rendered
 from nomad_deploy.prepare import VariableInputs
+from nomad_deploy.provenance import job_provenance
 
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """What to plan and how: Sentinel override, and whether to preflight the lookups."""
+    """What to plan and how: Sentinel override, whether to preflight the lookups, and
+    whether the job carries its provenance (as ``run`` would register it)."""
 
     jobs: tuple[str, ...]
     variables: VariableInputs = field(default_factory=VariableInputs)
     policy_override: bool = False
     preflight: bool = True
+    provenance: bool = True
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ class PlanResult:
 
 
 def plan(context: Context, options: PlanOptions) -> PlanResult:
-    """Render and check every job, then plan each on the environment's Nomad.
+    """Render and check every job, then plan each on the environment's Nomad, with the
+    provenance ``run`` would record (a provenance-only difference plans as no change).
 
     Raises what the checks raise (nothing is planned then) and the client's errors.
     """
@@ -54,7 +58,12 @@ def plan(context: Context, options: PlanOptions) -> PlanResult:
         PlannedJob(
             ref,
             job.spec.name,
-            plan_rendered(context.nomad, job.rendered, policy_override=options.policy_override),
+            plan_rendered(
+                context.nomad,
+                job.rendered,
+                policy_override=options.policy_override,
+                provenance=job_provenance(context, job) if options.provenance else None,
+            ),
         )
         for ref, job in zip(options.jobs, checked.jobs, strict=True)
     ]

@@ -20,6 +20,7 @@ from nomad_deploy.deploy.pipeline import DeployOptions, deploy_job
 from nomad_deploy.deploy.plan import JobPlan
 from nomad_deploy.errors import UsageError
 from nomad_deploy.prepare import VariableInputs
+from nomad_deploy.provenance import job_provenance
 
 SUCCESS = frozenset({Outcome.SUCCESSFUL, Outcome.UNCHANGED, Outcome.DETACHED})
 
@@ -34,6 +35,8 @@ class RunOptions:
     consul_check: bool = True
     consul_timeout: float = 60.0
     preflight: bool = True
+    #: Record the tool version, commit, CI run, user and digests in the job's meta.
+    provenance: bool = True
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ def run(
                 verify=partial(_verify_consul, context, options.consul_timeout)
                 if options.consul_check
                 else None,
+                provenance=job_provenance(context, by_name[name]) if options.provenance else None,
             )
         except Exception as error:  # one job's failure must not hide the others'
             return JobResult(name, error=error)

@@ -1,4 +1,4 @@
-"""Verbs on a job already on Nomad: status, watch, promote, revert, stop.
+"""Verbs on a job already on Nomad: status, history, watch, promote, revert, stop.
 
 JOB is a project job or template (rendered as ``run`` renders it, with the same --var and
 --var-file, to find its Nomad job ID) or a Nomad job ID.
@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -74,12 +74,56 @@ def status(
 
     context = state.open_command_context(config, env_name)
     report = job_status(context, _ref(job, var_files, assignments))
+    now_ns = time.time_ns()
+    return _show(
+        context, output, lambda: status_json(report), lambda: status_text(report, now_ns=now_ns)
+    )
+
+
+def _show(
+    context: Context, output: str, document: Callable[[], Any], text: Callable[[], str]
+) -> int:
+    """Print a report as JSON (one object) or as text, through the redactor."""
     redact = context.redactor.redact
     if output == "json":
-        click.echo(redact(json.dumps(status_json(report), sort_keys=True, default=str)))
+        click.echo(redact(json.dumps(document(), sort_keys=True, default=str)))
     else:
-        click.echo(redact(status_text(report, now_ns=time.time_ns())), nl=False)
+        click.echo(redact(text()), nl=False)
     return ExitCode.OK
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  nomad-deploy history hello_nomad --env vagrant
+  nomad-deploy history hello-nomad --output json
+  nomad-deploy revert hello_nomad 3          # a version history lists"""
+)
+@job_options
+@output_option
+def history(
+    job: str,
+    config: Path | None,
+    env_name: str | None,
+    assignments: tuple[str, ...],
+    var_files: tuple[Path, ...],
+    output: str,
+) -> int:
+    """Show JOB's versions, newest first: stable or not, how its deployment ended, when it
+    was submitted, and the commit, user and CI run that registered it. VERSION is the
+    number `nomad-deploy revert JOB VERSION` takes."""
+    from nomad_deploy.actions.history import history as job_history
+    from nomad_deploy.ui.history_view import history_json, history_text
+
+    context = state.open_command_context(config, env_name)
+    found = job_history(context, _ref(job, var_files, assignments))
+    now_ns = time.time_ns()
+    return _show(
+        context,
+        output,
+        lambda: history_json(found, now_ns=now_ns, env_name=env_name),
+        lambda: history_text(found, now_ns=now_ns, env_name=env_name),
+    )
 
 
 @click.command(

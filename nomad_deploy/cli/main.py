@@ -39,6 +39,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "watch": ("nomad_deploy.cli.job_cmds", "watch", "Follow a job's latest deployment."),
     "logs": ("nomad_deploy.cli.logs_cmd", "logs", "Print or follow a task's logs."),
     "promote": ("nomad_deploy.cli.job_cmds", "promote", "Promote a deployment's canaries."),
+    "history": (
+        "nomad_deploy.cli.job_cmds",
+        "history",
+        "List a job's versions with their provenance and outcome.",
+    ),
     "revert": ("nomad_deploy.cli.job_cmds", "revert", "Revert a job to an earlier version."),
     "stop": ("nomad_deploy.cli.job_cmds", "stop", "Stop (and optionally purge) a job."),
     "policy": (

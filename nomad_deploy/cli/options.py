@@ -132,3 +132,14 @@ def watch_options(function: F) -> F:
         help="Return once Nomad accepted the job, without following the deployment (exit 0).",
     )(function)
     return output_option(function)
+
+
+def provenance_option(function: F) -> F:
+    """``--no-provenance``: leave the job's meta without nomad-deploy's provenance keys."""
+    return click.option(
+        "--no-provenance",
+        "no_provenance",
+        is_flag=True,
+        help="Do not record the tool version, git commit, CI run, user and digests in the "
+        "job's meta (nomad_deploy_* keys).",
+    )(function)

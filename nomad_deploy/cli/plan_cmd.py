@@ -9,7 +9,12 @@ import click
 
 from nomad_deploy.cli import state
 from nomad_deploy.cli.exit_codes import PlanExit
-from nomad_deploy.cli.options import nomad_version_option, plan_output_option, project_options
+from nomad_deploy.cli.options import (
+    nomad_version_option,
+    plan_output_option,
+    project_options,
+    provenance_option,
+)
 from nomad_deploy.cli.printing import echo_warnings, report_failure
 
 if TYPE_CHECKING:
@@ -46,6 +51,7 @@ Exit codes (Nomad's convention, each remappable):
     is_flag=True,
     help="Skip checking the templates' Vault paths, Consul keys and services first.",
 )
+@provenance_option
 @plan_output_option
 def plan(
     jobs: tuple[str, ...],
@@ -60,6 +66,7 @@ def plan(
     verbose: bool,
     nomad_version: str | None,
     no_preflight: bool,
+    no_provenance: bool,
     output: str,
 ) -> int:
     """Show what registering JOBS would change, in Nomad's own diff format, with the
@@ -68,7 +75,11 @@ def plan(
     from nomad_deploy.prepare import VariableInputs
 
     options = PlanOptions(
-        jobs, VariableInputs(var_files, assignments), policy_override, not no_preflight
+        jobs,
+        VariableInputs(var_files, assignments),
+        policy_override,
+        not no_preflight,
+        provenance=not no_provenance,
     )
     try:
         context = state.open_command_context(config, env_name, nomad_version)
@@ -79,15 +90,17 @@ def plan(
         report_failure(error, debug=state.debug(), exit_code=exit_code_error)
         return exit_code_error
     echo_warnings(result.warnings)
-    _show(result, env_name, var_files, assignments, verbose=verbose, output=output)
+    arguments = [*(["--env", env_name] if env_name else [])]
+    arguments += [f"--var-file={path}" for path in var_files]
+    arguments += [f"--var={assignment}" for assignment in assignments]
+    arguments += ["--no-provenance"] if no_provenance else []
+    _show(result, arguments, verbose=verbose, output=output)
     return exit_code_changes if result.changes else exit_code_no_changes
 
 
 def _show(
     result: PlanResult,
-    env_name: str | None,
-    var_files: tuple[Path, ...],
-    assignments: tuple[str, ...],
+    arguments: list[str],
     *,
     verbose: bool,
     output: str,
@@ -99,9 +112,6 @@ def _show(
     from nomad_deploy.ui.plan_text import format_plan
     from nomad_deploy.ui.plan_view import mask_replaced_secrets, run_command
 
-    arguments = [*(["--env", env_name] if env_name else [])]
-    arguments += [f"--var-file={path}" for path in var_files]
-    arguments += [f"--var={assignment}" for assignment in assignments]
     if output == "markdown":
         _show_markdown(result, arguments, verbose=verbose)
         return

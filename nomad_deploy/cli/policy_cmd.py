@@ -28,7 +28,7 @@ Text output is three HCL documents, each after a '# nomad-deploy policy: <server
   nomad acl policy apply -description "nomad-deploy" nomad-deploy nomad.hcl
   vault policy write nomad-deploy vault.hcl
   consul acl policy create -name nomad-deploy -rules @consul.hcl
-Verbs: plan, run, status, watch, logs, promote, revert, stop (default: all)."""
+Verbs: plan, run, status, history, watch, logs, promote, revert, stop (default: all)."""
 
 HEADER = "# nomad-deploy policy: "
 SERVERS = (

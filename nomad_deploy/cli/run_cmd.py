@@ -14,6 +14,7 @@ from nomad_deploy.cli.options import (
     output_option,
     project_options,
     promote_option,
+    provenance_option,
 )
 from nomad_deploy.cli.printing import echo_warnings
 from nomad_deploy.durations import parse_duration
@@ -88,6 +89,7 @@ Examples:
     help="Rollout: a stage's Consul checks must keep passing this long before the next "
     "stage starts (default: [rollout] gate, else none).",
 )
+@provenance_option
 @output_option
 def run(
     jobs: tuple[str, ...],
@@ -107,6 +109,7 @@ def run(
     consul_timeout: str,
     use_rollout: bool,
     gate: str | None,
+    no_provenance: bool,
     output: str,
 ) -> int:
     """Deploy JOBS: render, plan, register (refusing to overwrite a job changed since the
@@ -134,6 +137,7 @@ def run(
         consul_check=not no_consul_check,
         consul_timeout=parse_duration(consul_timeout, option="--consul-timeout"),
         preflight=not no_preflight,
+        provenance=not no_provenance,
     )
     staged = use_rollout or "," in (env_name or "")
     context = state.open_command_context(config, None if staged else env_name, nomad_version)

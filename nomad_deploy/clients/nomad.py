@@ -59,6 +59,11 @@ class NomadClient:
             self._object(self._get(f"/v1/job/{_id(job_id)}/versions")).get("Versions")
         )
 
+    def job_deployments(self, job_id: str) -> list[dict[str, Any]]:
+        """Every deployment of the job still in Nomad's state (each names its
+        ``JobVersion``)."""
+        return self._list(self._get(f"/v1/job/{_id(job_id)}/deployments"))
+
     def latest_deployment(self, job_id: str) -> dict[str, Any] | None:
         """The job's most recent deployment, or None when it never had one."""
         found = self._get(f"/v1/job/{_id(job_id)}/deployment")

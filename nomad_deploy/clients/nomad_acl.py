@@ -126,6 +126,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "nomad/job_endpoint.go Job.Deployments: read-job",
     ),
     Endpoint(
+        "job_deployments",
+        "GET",
+        "/v1/job/{id}/deployments",
+        READ_JOB,
+        "nomad/job_endpoint.go Job.Deployments: read-job",
+    ),
+    Endpoint(
         "job_allocations",
         "GET",
         "/v1/job/{id}/allocations",

@@ -6,7 +6,7 @@ callbacks, so a CLI, a test or another program decides how to show it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -54,19 +54,25 @@ def deploy_job(
     on_plan: Callable[[JobPlan], Any] = lambda plan: None,
     redact: Callable[[str], str] = lambda text: text,
     verify: Callable[[JobPlan, Callable[[Event], None]], Finished | None] | None = None,
+    provenance: Mapping[str, str] | None = None,
 ) -> DeployResult:
     """Plan ``rendered``, register it with check-index, then watch it (unless detached).
 
     An unchanged job (the plan's diff is empty) is not registered again, unless an explicit
     ``check_index`` asks for a registration. ``verify`` runs after a successful watch
-    (the Consul check) and may turn success into its own Finished. Raises JobModifiedError
+    (the Consul check) and may turn success into its own Finished. ``provenance`` goes into
+    the job's meta; a job differing from the live one only there is unchanged (see
+    ``plan_rendered``). Raises JobModifiedError
     when the job changed since the plan, and the client's errors for anything Nomad refuses.
     """
-    plan = plan_rendered(api, rendered, policy_override=options.policy_override)
+    plan = plan_rendered(
+        api, rendered, policy_override=options.policy_override, provenance=provenance
+    )
     on_plan(plan)
     job_id = plan.job_id
     if plan.diff_type == "None" and options.check_index is None:
-        finished = Finished(job_id, Outcome.UNCHANGED, "job unchanged: nothing registered")
+        only = " (only its provenance differs)" if plan.provenance_only else ""
+        finished = Finished(job_id, Outcome.UNCHANGED, f"job unchanged{only}: nothing registered")
         emit(finished)
         return DeployResult(job_id, finished, plan, None)
     check_index = plan.job_modify_index if options.check_index is None else options.check_index
@@ -84,7 +90,7 @@ def deploy_job(
             registration.eval_id,
             registration.job_modify_index,
             registration.warnings,
-            registration.submission_note,
+            "; ".join(filter(None, [registration.submission_note, _kept_note(plan)])),
         )
     )
     if options.detach or not registration.eval_id:
@@ -112,3 +118,12 @@ def deploy_job(
         finished = verify(plan, emit) or finished
     emit(finished)
     return DeployResult(job_id, finished, plan, registration, watcher.requests)
+
+
+def _kept_note(plan: JobPlan) -> str:
+    if not plan.provenance_kept:
+        return ""
+    return (
+        "the job keeps the live version's provenance (nomad_deploy_* meta): recording this "
+        "run's would replace allocations that this change updates in place"
+    )

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from nomad_deploy.deploy.metrics import metric_lines, unplaced_count
+from nomad_deploy.deploy.provenance_meta import (
+    only_provenance_changed,
+    replaces_every_group,
+    with_live_provenance,
+    with_meta,
+)
 from nomad_deploy.errors import NomadAPIError
 from nomad_deploy.render import RenderedJob
 
@@ -40,6 +46,11 @@ class JobPlan:
     name: str
     job: dict[str, Any]
     response: dict[str, Any]
+    #: The job carries the live job's provenance, not its own: its own would have
+    #: restarted allocations (deploy/provenance_meta.py); this is the plan of that job.
+    provenance_kept: bool = False
+    #: ... and the provenance was the job's only difference: nothing to register.
+    provenance_only: bool = False
 
     @property
     def job_id(self) -> str:
@@ -72,9 +83,7 @@ def parse_on_server(api: PlanAPI, rendered: RenderedJob) -> dict[str, Any]:
     position in the rendered file, the template line that produced it.
     """
     try:
-        return api.parse_job(
-            rendered.text, variables=rendered.variables or None, canonicalize=True
-        )
+        return api.parse_job(rendered.text, variables=rendered.variables or None, canonicalize=True)
     except NomadAPIError as refused:
         refused.with_context("Job", rendered.name)
         position = _SERVER_POSITION.search(refused.message)
@@ -89,11 +98,26 @@ def plan_rendered(
     rendered: RenderedJob,
     *,
     policy_override: bool = False,
+    provenance: Mapping[str, str] | None = None,
 ) -> JobPlan:
-    """Parse ``rendered`` on the server and plan it (no state changes on Nomad)."""
-    job = parse_on_server(api, rendered)
+    """Parse ``rendered`` on the server, add ``provenance`` to the job's meta, and plan it
+    (no state changes on Nomad).
+
+    Provenance never restarts allocations (see deploy/provenance_meta.py): when the only
+    changes are provenance meta keys, or when the change leaves some group's allocations
+    in place (which new job meta would replace), the job is planned again with the live
+    job's provenance and that plan is returned (``provenance_kept`` set; with
+    ``provenance_only`` it plans as no change and is never registered).
+    """
+    job = with_meta(parse_on_server(api, rendered), provenance or {})
     response = api.plan_job(job, diff=True, policy_override=policy_override)
-    return JobPlan(name=rendered.name, job=job, response=response)
+    diff = response.get("Diff") or {}
+    live = with_live_provenance(job, diff)
+    only = only_provenance_changed(diff)
+    if live is None or (not only and replaces_every_group(diff)):
+        return JobPlan(name=rendered.name, job=job, response=response)
+    kept = api.plan_job(live, diff=True, policy_override=policy_override)
+    return JobPlan(rendered.name, live, kept, provenance_kept=True, provenance_only=only)
 
 
 def plan_has_changes(plan: Mapping[str, Any]) -> bool:

@@ -56,6 +56,7 @@ VERBS: dict[str, VerbNeeds] = {
         service_check=True,
     ),
     "status": VerbNeeds(("job", "job_versions", "latest_deployment", "job_allocations")),
+    "history": VerbNeeds(("job_versions", "job_deployments")),
     "watch": VerbNeeds(("latest_deployment", *_WATCHING)),
     "logs": VerbNeeds(("job_allocations", "allocation", "alloc_logs", "follow_logs")),
     "promote": VerbNeeds(("latest_deployment", "promote_deployment", *_WATCHING)),

@@ -38,14 +38,16 @@ def status_text(status: JobStatus, *, now_ns: int) -> str:
             ]
             for name, group in sorted((deployment.get("TaskGroups") or {}).items())
         ]
-        lines += _table(["Group", "Desired", "Canaries", "Placed", "Healthy", "Unhealthy"], rows)
+        lines += table_lines(
+            ["Group", "Desired", "Canaries", "Placed", "Healthy", "Unhealthy"], rows
+        )
     if status.versions:
         lines += ["", "Versions"]
         rows = [
-            [str(v.version), "yes" if v.stable else "no", _age(v.submitted_ns, now_ns)]
+            [str(v.version), "yes" if v.stable else "no", age_text(v.submitted_ns, now_ns)]
             for v in status.versions
         ]
-        lines += _table(["Version", "Stable", "Submitted"], rows)
+        lines += table_lines(["Version", "Stable", "Submitted"], rows)
     lines += ["", "Allocations"]
     if status.allocations:
         rows = [
@@ -57,11 +59,11 @@ def status_text(status: JobStatus, *, now_ns: int) -> str:
                 a.client,
                 {True: "healthy", False: "unhealthy", None: "-"}[a.healthy],
                 "canary" if a.canary else "",
-                _age(a.modified_ns, now_ns),
+                age_text(a.modified_ns, now_ns),
             ]
             for a in status.allocations
         ]
-        lines += _table(
+        lines += table_lines(
             ["ID", "Group", "Version", "Desired", "Status", "Health", "Role", "Modified"], rows
         )
     else:
@@ -84,7 +86,8 @@ def _canaries(group: Any) -> str:
     return canary_count(placed, desired, bool(group.get("Promoted")))
 
 
-def _age(then_ns: int, now_ns: int) -> str:
+def age_text(then_ns: int, now_ns: int) -> str:
+    """``5s ago``, ``3m ago``, ``2h ago``, ``4d ago`` (``-`` for an unknown time)."""
     if then_ns <= 0:
         return "-"
     seconds = max(0, (now_ns - then_ns) // 1_000_000_000)
@@ -94,7 +97,8 @@ def _age(then_ns: int, now_ns: int) -> str:
     return f"{seconds}s ago"
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def table_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns as wide as their widest cell, each line indented by two."""
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
 
     def render(cells: Sequence[str]) -> str:

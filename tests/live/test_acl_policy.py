@@ -330,6 +330,9 @@ def test_each_job_verb_works_with_its_own_policy_and_names_what_another_needs(
         reverted = cli({**env, "NOMAD_TOKEN": token_for("revert")}, "revert", job, "--env", "dev")
         assert reverted.returncode == 0, reverted.stdout + reverted.stderr
         assert nomad.request("GET", f"job/{job_id}").json()["Version"] == 2
+        history = cli({**env, "NOMAD_TOKEN": token_for("history")}, "history", job, "--env", "dev")
+        assert history.returncode == 0, history.stderr
+        assert [line.split()[0] for line in history.stdout.splitlines()[2:5]] == ["2", "1", "0"]
         stopped = cli({**env, "NOMAD_TOKEN": token_for("stop")}, "stop", job, "--env", "dev")
         assert stopped.returncode == 0, stopped.stderr
         assert nomad.request("GET", f"job/{job_id}").json()["Stop"] is True

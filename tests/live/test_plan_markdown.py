@@ -57,7 +57,7 @@ def normalise_markdown(text: str, job_id: str) -> str:
 
 def test_plan_markdown_golden(project: DeployProject, update_golden: bool) -> None:
     job_id = project.new_id("md-plan")
-    var = ["--var", f"job_id={job_id}"]
+    var = ["--var", f"job_id={job_id}", "--no-provenance"]
     new = project.cli("plan", "web", *var, "--output", "markdown")
     assert new.code == 1, new.output
     assert new.stderr == ""
