@@ -219,6 +219,7 @@ class VaultClient:
                 ("Vault", self.settings.address),
                 ("Path", path),
                 ("Token may", "nothing" if granted == ["deny"] else ", ".join(granted)),
+                ("Auth method", self.settings.auth),
             ],
             suggestion="give the token's policy read on it (nomad-deploy policy JOB prints "
             "the policy)",

@@ -115,7 +115,9 @@ def test_approle_login_reads_a_secret(vault_agent: VaultAgent) -> None:
     client = VaultClient(settings)
     assert client.value("secret/approle-app", "k") == "approle-value"
     assert client.token != vault_agent.token
-    with pytest.raises(VaultError, match="cannot read Vault secret") as denied:
+    with pytest.raises(
+        VaultError, match=r"^permission denied: needs read on secret/data/other-app\n"
+    ) as denied:
         client.value("secret/other-app", "k")
     assert ("Auth method", "approle") in denied.value.context
 
