@@ -30,6 +30,11 @@ plugin "raw_exec" {
 
 consul {
   address = "${CONSUL_ADDR}"
+  # The multi-node test cluster's Consul agents join this Consul too, and Nomad clients
+  # find servers through Consul when theirs is down: under the default name "nomad" they
+  # would find this dev agent and try to register with it ("node not found").
+  server_service_name = "nomad-dev-agent"
+  client_service_name = "nomad-dev-agent-client"
 }
 
 vault {
