@@ -48,3 +48,17 @@ def test_policy_refuses_an_empty_verb(tmp_path: Path, verbs: str) -> None:
     assert result.returncode == 64, result.stderr
     assert result.stderr.startswith(f"error: --verbs {verbs!r} has an empty verb name")
     assert json.loads(result.stdout)["exit_code"] == 64
+
+
+@pytest.mark.parametrize(("verb", "code"), [("plan", 255), ("policy", 64), ("history", 64)])
+def test_a_list_of_environments_outside_run_points_at_the_rollout(
+    tmp_path: Path, verb: str, code: int
+) -> None:
+    """Only ``run`` takes ``--env a,b``; elsewhere it used to be a bare "unknown
+    environment 'a,b'" with no word on why a list is refused."""
+    (tmp_path / "web.nomad").write_text('job "web" {\n  group "g" {}\n}\n')
+    (tmp_path / "nomad-deploy.toml").write_text("[env.a]\n[env.b]\n")
+    result = run_cli(verb, "web.nomad", "--env", "a,b", cwd=tmp_path)
+    assert result.returncode == code, result.stderr
+    assert result.stderr.startswith("error: unknown environment 'a,b'\n")
+    assert "Suggestion: several environments are a staged rollout: run --env a,b" in (result.stderr)
