@@ -90,6 +90,11 @@ class Project:
             raise UsageError(
                 f"unknown environment {chosen!r}",
                 [("Known environments", known), ("Project", self.label)],
+                # Only `run` takes a list (a staged rollout); every other verb takes one.
+                suggestion="several environments are a staged rollout: run --env a,b; "
+                "other commands take one --env NAME"
+                if "," in chosen
+                else None,
             )
         return self.environments[chosen]
 

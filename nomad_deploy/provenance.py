@@ -42,6 +42,10 @@ FIELDS = (
 )
 _SECRET_KEY = re.compile(r"pass(word|wd|phrase)?|secret|token|private|credential|api_?key", re.I)
 _GIT_TIMEOUT = 10.0
+#: The longest value kept: every meta value reaches every task's environment, and a CI
+#: variable can hold anything (up to 128 KiB on Linux).
+MAX_VALUE = 512
+_PRINTABLE_LINE = re.compile(r"[^\x00-\x1f\x7f]{1," + str(MAX_VALUE) + "}")
 
 
 @dataclass(frozen=True)
@@ -72,13 +76,15 @@ def _git(directory: Path, *args: str) -> str | None:
         done = subprocess.run(
             ["git", "-C", str(directory), *args],
             capture_output=True,
-            text=True,
             timeout=_GIT_TIMEOUT,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout.strip() if done.returncode == 0 else None
+    # Bytes: with core.quotePath=false, paths in `git status` are as the file system has
+    # them, which need not be UTF-8.
+    text = done.stdout.decode("utf-8", errors="replace").strip()
+    return text if done.returncode == 0 else None
 
 
 def ci_run_url(environ: Mapping[str, str]) -> str | None:
@@ -165,7 +171,14 @@ def collect_provenance(
         template_sha256=file_digest(template),
         variables_sha256=variables_digest(values, input_variables, mask),
     )
-    return {PREFIX + name: value for name, value in fields.items() if value}
+    return {PREFIX + name: value for name, value in fields.items() if value and kept(value)}
+
+
+def kept(value: str) -> bool:
+    """True for a value provenance records: one line of at most MAX_VALUE characters
+    without control characters. Anything else (a CI variable holding a newline or a
+    whole file) is left out rather than cut: a cut URL would point somewhere else."""
+    return _PRINTABLE_LINE.fullmatch(value) is not None
 
 
 def job_provenance(context: Context, job: PreparedJob) -> dict[str, str]:
@@ -192,9 +205,10 @@ def tool_version() -> str:
 
 
 def provenance_of(meta: Mapping[str, Any] | None) -> dict[str, str]:
-    """The provenance fields (unprefixed names) found in a job's ``meta``."""
+    """The provenance fields (unprefixed names) found in a job's ``meta``; a value
+    :func:`kept` refuses (set by another tool, or an older version) is left out."""
     found = {}
     for key, value in (meta or {}).items():
-        if key.startswith(PREFIX) and value is not None:
+        if key.startswith(PREFIX) and value is not None and kept(str(value)):
             found[key[len(PREFIX) :]] = str(value)
     return found

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nomad_deploy.context import Context
-from nomad_deploy.errors import NomadDeployError, UsageError
+from nomad_deploy.errors import NomadDeployError, RenderError, UsageError
 from nomad_deploy.policy.model import JobReach, Policy, build_policy
 from nomad_deploy.policy.verbs import VERBS
 from nomad_deploy.prepare import PreparedJob, VariableInputs, prepare_jobs
@@ -50,23 +50,39 @@ class RecordingLookups:
         self.services: list[str] = []
 
     def vault(self, path: str, key: str) -> Any:
-        """Record ``path``; answer a placeholder."""
-        self.vault_paths.append(path)
+        """Record ``path``; answer a placeholder. Raises RenderError when ``path`` is
+        built from another lookup's answer (see :func:`_known`)."""
+        self.vault_paths.append(_known(path, "vault()"))
         return PLACEHOLDER
 
     def consul_key(self, path: str, default: Any = ...) -> Any:
         """Record ``path``; answer ``default`` when given, else a placeholder."""
-        self.keys.append(path)
+        self.keys.append(_known(path, "consul_key()"))
         return PLACEHOLDER if default is ... else default
 
     def consul_service(self, name: str) -> list[dict[str, Any]]:
         """Record ``name``; answer no instances."""
-        self.services.append(name)
+        self.services.append(_known(name, "consul_service()"))
         return []
 
     def secrets(self) -> frozenset[str]:
         """Nothing secret was handed out."""
         return frozenset()
+
+
+def _known(path: Any, lookup: str) -> str:
+    """``path`` as text, unless it holds another lookup's placeholder: a path built from
+    a value read at render time cannot be known without reading it, and a rule for the
+    placeholder would be a wrong policy printed as a right one."""
+    text = str(path)
+    if PLACEHOLDER in text:
+        raise RenderError(
+            f"{lookup} path {text!r} is built from a value read from Vault or Consul "
+            "at render time: its policy rule cannot be derived",
+            suggestion="pass that part of the path as a variable (--var), "
+            "or write this rule by hand",
+        )
+    return text
 
 
 def policy(context: Context, options: PolicyOptions) -> PolicyResult:

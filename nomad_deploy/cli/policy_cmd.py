@@ -48,7 +48,6 @@ def _set_output(_ctx: click.Context, _param: click.Parameter, value: str) -> str
 @project_options
 @click.option(
     "--verbs",
-    default="",
     metavar="VERB,...",
     help="Only what these verbs need (comma-separated; default: every verb).",
 )
@@ -66,7 +65,7 @@ def policy(
     env_name: str | None,
     assignments: tuple[str, ...],
     var_files: tuple[Path, ...],
-    verbs: str,
+    verbs: str | None,
     output: str,
 ) -> int:
     """Print the least privilege nomad-deploy needs for JOBS: the Nomad ACL policy
@@ -75,11 +74,14 @@ def policy(
     services). Nothing is read from Vault or Consul but each render-time secret's mount."""
     from nomad_deploy.actions.policy import PolicyOptions
     from nomad_deploy.actions.policy import policy as job_policy
+    from nomad_deploy.errors import UsageError
     from nomad_deploy.prepare import VariableInputs
 
-    chosen = tuple(part.strip() for part in verbs.split(",") if part.strip())
     options = PolicyOptions(jobs, VariableInputs(var_files, assignments))
-    if chosen:
+    if verbs is not None:
+        chosen = tuple(part.strip() for part in verbs.split(","))
+        if not all(chosen):  # an empty list must not widen to every verb
+            raise UsageError(f"--verbs {verbs!r} has an empty verb name")
         options = PolicyOptions(jobs, options.variables, chosen)
     context = state.open_command_context(config, env_name)
     result = job_policy(context, options)

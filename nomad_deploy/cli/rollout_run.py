@@ -44,7 +44,9 @@ def run_rollout(
             context,
             RolloutOptions(stages, options, gate),
             emit=lambda env, event: view.for_stage(env).event(event),
-            on_plan=lambda env, name, plan: plan_presenter(view.for_stage(env))(name, plan),
+            on_plan=lambda env, name, plan: plan_presenter(
+                view.for_stage(env), context.redactor.redact
+            )(name, plan),
             on_stage=view.stage,
         )
         echo_warnings(report.warnings)

@@ -42,6 +42,8 @@ _CHANGE_KINDS = {
 # Special anywhere in a line (escaped text never starts a line: it follows "- " or a label).
 # GitHub refuses comments over 65,536 characters: the diffs share this much of it.
 DIFF_BUDGET = 50_000
+# A job's warnings are bounded too: lint findings repeat per task.
+WARNING_BUDGET = 10_000
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
@@ -80,11 +82,14 @@ def format_plan_markdown(
     ]
     for job in jobs:
         budget = DIFF_BUDGET // max(len(jobs), 1)
-        parts += ["", *_job_section(job, redact, verbose, budget)]
+        warning_budget = WARNING_BUDGET // max(len(jobs), 1)
+        parts += ["", *_job_section(job, redact, verbose, budget, warning_budget)]
     return "\n".join(parts) + "\n"
 
 
-def _job_section(job: MarkdownJobPlan, redact: Redact, verbose: bool, budget: int) -> list[str]:
+def _job_section(
+    job: MarkdownJobPlan, redact: Redact, verbose: bool, budget: int, warning_budget: int
+) -> list[str]:
     response = job.response
     diff = response.get("Diff") or {}
     kind = str(diff.get("Type") or "None")
@@ -99,7 +104,8 @@ def _job_section(job: MarkdownJobPlan, redact: Redact, verbose: bool, budget: in
         warnings.append(redact(f"Nomad: {str(response['Warnings']).strip()}"))
     if warnings:
         lines += ["", "**Warnings**", ""]
-        lines += [f"- {escape(' '.join(warning.split()))}" for warning in warnings]
+        items = "\n".join(f"- {escape(' '.join(warning.split()))}" for warning in warnings)
+        lines += shortened(items, warning_budget, "every warning").splitlines()
     diff_text = shortened(redact(format_job_diff(diff, verbose=verbose).rstrip("\n")), budget)
     lines += [
         "",
@@ -146,14 +152,14 @@ def _dry_run(response: Mapping[str, Any], job_type: str, redact: Redact) -> list
     return ["**Scheduler dry run: placement failures**", "", *fenced(text, "text")]
 
 
-def shortened(text: str, budget: int) -> str:
+def shortened(text: str, budget: int, what: str = "the whole diff") -> str:
     """``text`` cut at a line end to at most ``budget`` characters, saying how many lines
-    were left out and where to see them all."""
+    were left out and that ``nomad-deploy plan`` prints ``what``."""
     if len(text) <= budget:
         return text
     kept = text[:budget].rsplit("\n", 1)[0]
     left_out = text.count("\n") - kept.count("\n")
-    return f"{kept}\n... {left_out} more line(s): `nomad-deploy plan` prints the whole diff"
+    return f"{kept}\n... {left_out} more line(s): `nomad-deploy plan` prints {what}"
 
 
 def escape(text: str) -> str:

@@ -194,3 +194,25 @@ def test_history_lists_versions_and_revert_goes_back_to_one(
     assert "Traceback" not in missing.output and "no-such-job" in missing.stderr
     after = project.cli("history", job_id, "--output", "json")
     assert [v["version"] for v in json.loads(after.stdout)["versions"]] == [2, 1, 0]
+
+
+def test_ci_values_with_newlines_or_100k_characters_stay_out_of_meta(
+    project: DeployProject,
+) -> None:
+    job_id = project.new_id("review-prov")
+    hostile = {
+        "CI_JOB_URL": "https://gitlab.example/" + "a" * 100_000,
+        "GITHUB_ACTOR": "ci-bot\nnomad_deploy_commit: forged",
+    }
+    result = project.cli("run", "web", "--var", f"job_id={job_id}", environ=hostile)
+    assert result.code == 0, result.output[-2000:]
+    assert len(result.output) < 20_000  # the plan did not print the 100 KB value
+    meta = requests.get(f"{project.nomad_addr}/v1/job/{job_id}", timeout=10).json()["Meta"]
+    assert "nomad_deploy_ci_url" not in meta and "nomad_deploy_user" not in meta, meta
+    assert meta["nomad_deploy_commit"] and all(len(v) <= 512 for v in meta.values())
+    text = project.cli("history", job_id)
+    assert text.code == 0 and text.stdout.count("\n") == 5, (
+        text.stdout
+    )  # title, head, row, blank, revert
+    versions = json.loads(project.cli("history", job_id, "--output", "json").stdout)
+    assert "user" not in versions["versions"][0]["provenance"]

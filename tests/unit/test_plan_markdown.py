@@ -136,3 +136,13 @@ def test_a_huge_diff_is_cut_to_fit_a_comment() -> None:
         == "a\n... 2 more line(s): `nomad-deploy plan` prints the whole diff"
     )
     assert shortened("short", 10) == "short"
+
+
+def test_thousands_of_warnings_still_fit_a_comment() -> None:
+    """Only the diff had a budget: 2,000 lint warnings made a comment of 207,634
+    characters, which GitHub refuses (over 65,536)."""
+    warnings = tuple(f"ND124 task app{i}: a render-time secret " + "x" * 60 for i in range(2000))
+    text = render(response(), warnings)
+    assert len(text) < 65_536
+    assert "more line(s): `nomad-deploy plan` prints every warning" in text
+    assert "ND124 task app0:" in text  # the first ones are kept

@@ -256,3 +256,46 @@ def test_plan_keeps_the_live_provenance_unless_every_group_is_replaced_anyway() 
 
     unchanged = PlanStub(job_diff(groups="Edited"))  # provenance already equal
     assert not plan_with(unchanged).provenance_kept and len(unchanged.planned) == 1
+
+
+def test_a_modified_file_whose_name_is_not_utf8_is_dirty_not_a_crash(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With core.quotePath=false (a common setting), `git status` prints paths as the
+    file system has them; a Latin-1 name once made every run fail with a
+    UnicodeDecodeError traceback."""
+    name = b"caf\xe9.txt"
+    path = Path(bytes(repo).decode() + "/" + name.decode("utf-8", "surrogateescape"))
+    path.write_bytes(b"one\n")
+    commit_all(repo, "latin-1 name")
+    path.write_bytes(b"two\n")
+    for key, value in {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "core.quotePath",
+        "GIT_CONFIG_VALUE_0": "false",
+    }.items():
+        monkeypatch.setenv(key, value)
+    state = git_state(repo)
+    assert state is not None and state.dirty
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"CI_JOB_URL": "https://gitlab.example/" + "a" * 100_000},
+        {"CI_JOB_URL": "https://gitlab.example/1\nnomad_deploy_commit=forged"},
+        {"GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "a/b\r"},
+    ],
+)
+def test_ci_values_that_are_not_one_short_line_stay_out_of_meta(
+    repo: Path, environ: dict[str, str]
+) -> None:
+    meta = collect(repo, {**environ, "GITHUB_RUN_ID": "7", "USER": "ana\nroot"})
+    assert "nomad_deploy_ci_url" not in meta and "nomad_deploy_user" not in meta
+    assert all(len(value) <= 512 and "\n" not in value for value in meta.values())
+    assert meta["nomad_deploy_commit"]  # the rest is still recorded
+
+
+def test_history_leaves_out_an_unbounded_value_already_in_meta() -> None:
+    meta = {"nomad_deploy_user": "ana\nroot", "nomad_deploy_ci_url": "x" * 600}
+    assert provenance_of({**meta, "nomad_deploy_commit": "abc"}) == {"commit": "abc"}
