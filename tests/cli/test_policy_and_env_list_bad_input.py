@@ -1,5 +1,6 @@
-"""Bad input on the issue 14/15 options that needs no agent: each is one ``error:`` line
-with the documented exit code (and a JSON error object under ``--output json``)."""
+"""Bad input on the policy and environment-list options that needs no agent: each is
+one ``error:`` line with the documented exit code (and a JSON error object under
+``--output json``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""A Vault secret through every output of the issue 14/15 features, against the real
-agents: a staged rollout (text and JSON, with a rotated secret), ``history``, ``policy``,
-``plan --output markdown`` and the provenance in the job's meta.
+"""A Vault secret through every output of rollout, history, policy and provenance, against
+the real agents: a staged rollout (text and JSON, with a rotated secret), ``history``,
+``policy``, ``plan --output markdown`` and the provenance in the job's meta.
 
 The two stages are two namespaces of the harness's one Nomad (a rollout allows one
 cluster with a namespace per stage), so no second cluster is needed. The CLI runs without
