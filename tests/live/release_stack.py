@@ -114,6 +114,8 @@ class Stack:
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     port: int = field(default_factory=free_port)
     preview_port: int = field(default_factory=free_port)
+    #: Set last in the CLI's environment (e.g. a NOMAD_TOKEN and VAULT_TOKEN under test).
+    environ: dict[str, str] = field(default_factory=dict)
 
     @property
     def app_job(self) -> str:
@@ -157,6 +159,7 @@ class Stack:
             k: v for k, v in os.environ.items() if not k.startswith(("NOMAD_", "CONSUL_", "VAULT_"))
         }
         env.update({**self.nomad.env(), **self.consul.env(), **self.vault.env(), "COLUMNS": "200"})
+        env.update(self.environ)
         done = subprocess.run(
             [sys.executable, "-m", "nomad_deploy", *args],
             cwd=ROOT,
@@ -178,12 +181,12 @@ class Stack:
 
     def purge(self) -> None:
         for job in (self.nginx_job, self.app_job, f"{self.app_job}_migrate"):
-            requests.delete(f"{self.nomad.address}/v1/job/{job}?purge=true", timeout=10)
+            self.nomad.request("DELETE", f"job/{job}", params={"purge": "true"})
 
     # --- what runs ---------------------------------------------------------------------
 
     def get(self, path: str, **params: object) -> Any:
-        response = requests.get(f"{self.nomad.address}/v1/{path}", params=params, timeout=10)
+        response = self.nomad.request("GET", path, params=params)
         response.raise_for_status()
         return response.json()
 
