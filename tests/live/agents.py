@@ -8,11 +8,13 @@ keeps its data and log in a temporary directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,12 +271,26 @@ def start_nomad(
     if acl:
         argv.append(f"-config={render_config('nomad-acl.hcl', {}, data_dir / 'acl.hcl')}")
 
+    # Bootstrapped with a secret chosen here: a bootstrap whose answer is lost (a timeout
+    # on a loaded machine) still counts, where a second bootstrap would be refused.
+    bootstrap_secret = str(uuid.uuid4())
+
     def ready() -> bool:
         if acl and agent.token is None:
-            bootstrap = requests.post(f"{agent.address}/v1/acl/bootstrap", timeout=2)
-            if not bootstrap.ok:  # no leader yet
+            with contextlib.suppress(requests.RequestException):
+                requests.post(
+                    f"{agent.address}/v1/acl/bootstrap",
+                    json={"BootstrapSecret": bootstrap_secret},
+                    timeout=10,
+                )
+            own = requests.get(
+                f"{agent.address}/v1/acl/token/self",
+                headers={"X-Nomad-Token": bootstrap_secret},
+                timeout=10,
+            )
+            if not own.ok:  # no leader yet, or the bootstrap has not landed
                 return False
-            agent.token = str(bootstrap.json()["SecretID"])
+            agent.token = bootstrap_secret
         nodes = agent.request("GET", "nodes")
         if not nodes.ok:
             return False

@@ -56,7 +56,7 @@ def acl_stack(
 ) -> Iterator[tuple[NomadAgent, ConsulAgent]]:
     """A Nomad dev agent with ACLs on (management token in ``.token``) and its own Consul."""
     _require("nomad", "consul")
-    workdir = harness_dir / "acl"
+    workdir = harness_dir / f"acl-{uuid.uuid4().hex[:6]}"  # one per module using it
     consul = start_consul(workdir)
     try:
         nomad = start_nomad(workdir, consul, vault_agent, acl=True)
